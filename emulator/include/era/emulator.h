@@ -1,0 +1,65 @@
+#pragma once
+// era-emu's public C++ surface: run the emulator in this process (the C++ testkit does) with the
+// same code the era-emu binary runs.
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace era {
+
+struct StartError {
+  std::string message;  // what failed and why, ready to print
+};
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 8787;                  // 0 = any free port; read it back with Emulator::port()
+  std::string data_dir = ".era-emu";
+  bool memory = false;              // private temp data dir, removed when the emulator stops
+  bool durable = false;             // fsync every commit (power-loss safety); default survives kill -9
+  std::string token;                // require "Authorization: Bearer <token>" on every route but health
+  bool control = true;              // serve /_emu (health is always served)
+  size_t threads = 64;              // HTTP worker threads (one per open connection)
+  std::string clock_mode = "real";  // "real" | "frozen"
+  std::optional<int64_t> clock_start_ms;  // start the virtual clock at this instant
+  int64_t sweep_interval_ms = 1000;       // background expiry sweep period (real time); 0 = off
+  std::vector<std::string> seed_files;    // fixture documents applied at start
+  std::string config_file;                // era-emu.json (declared products)
+  bool strict = false;                    // unknown namespaces are 404 unless declared
+  std::string log_level = "info";
+};
+
+class Emulator {
+ public:
+  // Opens (or creates) the data directory, locks it, opens the stores, binds host:port and
+  // starts serving on background threads. Fails, with the OS reason, if the data directory is
+  // locked by another instance or not writable, or the socket cannot be bound.
+  static std::expected<std::unique_ptr<Emulator>, StartError> start(const Options& options);
+
+  // Stops accepting, finishes in-flight requests, closes the stores (and removes a --memory
+  // data dir). Idempotent; the destructor calls it.
+  void stop();
+  // Blocks until stop() has been called (from another thread or a signal handler thread).
+  void wait();
+
+  int port() const;
+  std::string url() const;  // http://host:port
+  const std::string& data_dir() const;
+
+  ~Emulator();
+  Emulator(const Emulator&) = delete;
+  Emulator& operator=(const Emulator&) = delete;
+
+  struct Impl;
+
+ private:
+  explicit Emulator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+const char* version();
+
+}  // namespace era

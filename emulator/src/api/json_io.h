@@ -1,0 +1,28 @@
+#pragma once
+// JSON in and out at the HTTP boundary: the one place an era::Error becomes a response.
+#include <string_view>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "core/result.h"
+
+namespace era::api {
+
+using json = nlohmann::json;
+
+// Serializes (invalid UTF-8 replaced, never throws) and sets Content-Type.
+std::string dump(const json& j);
+void send_json(httplib::Response& res, int status, const json& body);
+// {"error": message, "code": CODE, ...details merged in when an object}
+void send_error(httplib::Response& res, const Error& e);
+
+// Parses a request body that must be a JSON object.
+Result<json> parse_object(std::string_view body);
+
+// Typed field access with errors that name the field.
+Result<std::string> require_string(const json& obj, const char* field);
+// Parses a decimal integer query/body value; names the parameter in the error.
+Result<int64_t> parse_int(std::string_view text, const char* name);
+
+}  // namespace era::api

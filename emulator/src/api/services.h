@@ -1,0 +1,35 @@
+#pragma once
+// What HTTP handlers may call: the engines and whole-emulator operations, never a store.
+// Owned by app::Emulator; outlives the server.
+#include <cstddef>
+#include <string>
+
+namespace era::core { class Clock; }
+namespace era::kv { class Engine; }
+namespace era::r2 { class Engine; }
+namespace era::d1 { class Engine; }
+namespace era::admin { class Admin; }
+
+namespace era::api {
+
+class Guard;
+
+struct Settings {
+  std::string version;
+  std::string token;             // when non-empty, every route but health needs Bearer <token>
+  bool control_enabled = true;   // --no-control turns /_emu off except health
+  size_t max_json_body = size_t(128) << 20;
+  std::string public_url;        // http://host:port, for links the server hands out
+};
+
+struct Services {
+  core::Clock* clock = nullptr;
+  kv::Engine* kv = nullptr;
+  r2::Engine* r2 = nullptr;
+  d1::Engine* d1 = nullptr;
+  admin::Admin* admin = nullptr;
+  Guard* guard = nullptr;
+  Settings settings;
+};
+
+}  // namespace era::api

@@ -1,0 +1,155 @@
+// The composition root: the only file that names the stores, the engines, the guard and the
+// server together, and that owns the background threads.
+#include "era/emulator.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "api/guard.h"
+#include "api/server.h"
+#include "app/data_dir.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "d1/engine.h"
+#include "kv/engine.h"
+#include "r2/engine.h"
+#include "store/blob_store.h"
+#include "store/lmdb.h"
+#include "store/paths.h"
+
+namespace era {
+
+const char* version() { return ERA_VERSION; }
+
+struct Emulator::Impl {
+  Options opts;
+  std::string data_path;
+  std::optional<app::DataDir> dir;
+  std::unique_ptr<store::Paths> paths;
+  core::Clock clock;
+  std::unique_ptr<store::Lmdb> lmdb;
+  std::unique_ptr<store::BlobStore> blobs;
+  std::unique_ptr<kv::Engine> kv;
+  std::unique_ptr<r2::Engine> r2;
+  std::unique_ptr<d1::Engine> d1;
+  std::unique_ptr<api::Guard> guard;
+  std::unique_ptr<api::Server> server;
+  int port = 0;
+  std::thread serve_thread;
+  std::thread sweep_thread;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  bool stopped = false;
+
+  void sweep_loop() {
+    std::unique_lock lock(mu);
+    while (!stopping) {
+      cv.wait_for(lock, std::chrono::milliseconds(opts.sweep_interval_ms));
+      if (stopping) break;
+      lock.unlock();
+      int64_t now = clock.now_ms();
+      if (auto n = kv->sweep_expired(now); !n) log::warn("KV sweep: ", n.error().message);
+      if (auto n = r2->sweep(now); !n) log::warn("R2 sweep: ", n.error().message);
+      lock.lock();
+    }
+  }
+};
+
+Emulator::Emulator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Options& o) {
+  auto fail_start = [](const std::string& what) { return std::unexpected(StartError{what}); };
+  auto impl = std::make_unique<Impl>();
+  impl->opts = o;
+  log::Level lvl;
+  if (log::parse_level(o.log_level, lvl)) log::set_level(lvl);
+
+  // Data directory: create, prove writable, lock.
+  auto dir = o.memory ? app::DataDir::temporary() : app::DataDir::open(o.data_dir);
+  if (!dir) return fail_start(dir.error().message);
+  impl->dir.emplace(std::move(*dir));
+  impl->data_path = impl->dir->path();
+  impl->paths = std::make_unique<store::Paths>(impl->dir->path());
+
+  // Clock.
+  if (o.clock_start_ms) impl->clock.set_ms(*o.clock_start_ms);
+  if (o.clock_mode == "frozen") impl->clock.freeze();
+
+  // Stores and engines.
+  auto lmdb = store::Lmdb::open(impl->paths->lmdb_dir(), {.durable = o.durable});
+  if (!lmdb) return fail_start(lmdb.error().message);
+  impl->lmdb = std::move(*lmdb);
+  impl->blobs = std::make_unique<store::BlobStore>(*impl->paths, o.durable);
+  if (auto st = impl->blobs->init(); !st) return fail_start(st.error().message);
+  impl->kv = std::make_unique<kv::Engine>(*impl->lmdb);
+  impl->r2 = std::make_unique<r2::Engine>(*impl->lmdb, *impl->blobs);
+  impl->d1 = std::make_unique<d1::Engine>(*impl->paths, impl->clock);
+  if (auto n = impl->r2->sweep_orphans(); !n) return fail_start(n.error().message);
+  else if (*n) log::info("removed ", *n, " orphaned blob(s) left by an earlier crash");
+
+  // HTTP.
+  impl->guard = std::make_unique<api::Guard>(impl->clock);
+  api::Services services;
+  services.clock = &impl->clock;
+  services.kv = impl->kv.get();
+  services.r2 = impl->r2.get();
+  services.d1 = impl->d1.get();
+  services.guard = impl->guard.get();
+  services.settings.version = ERA_VERSION;
+  services.settings.token = o.token;
+  services.settings.control_enabled = o.control;
+  impl->server = std::make_unique<api::Server>(std::move(services), o.threads);
+  auto port = impl->server->bind(o.host, o.port);
+  if (!port) return fail_start(port.error().message);
+  impl->port = *port;
+
+  Impl* p = impl.get();
+  impl->serve_thread = std::thread([p] { p->server->serve(); });
+  if (o.sweep_interval_ms > 0) impl->sweep_thread = std::thread([p] { p->sweep_loop(); });
+  return std::unique_ptr<Emulator>(new Emulator(std::move(impl)));
+}
+
+void Emulator::stop() {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopped) return;
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  // httplib's stop() closes the listening socket; the pool finishes in-flight requests on join.
+  impl_->server->stop();
+  if (impl_->serve_thread.joinable()) impl_->serve_thread.join();
+  if (impl_->sweep_thread.joinable()) impl_->sweep_thread.join();
+  impl_->server.reset();
+  impl_->d1.reset();
+  impl_->r2.reset();
+  impl_->kv.reset();
+  impl_->blobs.reset();
+  impl_->lmdb.reset();
+  impl_->dir.reset();
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopped = true;
+  }
+  impl_->cv.notify_all();
+}
+
+void Emulator::wait() {
+  std::unique_lock lock(impl_->mu);
+  impl_->cv.wait(lock, [this] { return impl_->stopped; });
+}
+
+int Emulator::port() const { return impl_->port; }
+std::string Emulator::url() const {
+  return "http://" + impl_->opts.host + ":" + std::to_string(impl_->port);
+}
+const std::string& Emulator::data_dir() const { return impl_->data_path; }
+
+Emulator::~Emulator() {
+  if (impl_) stop();
+}
+
+}  // namespace era

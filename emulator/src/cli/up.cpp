@@ -1,0 +1,103 @@
+// `era-emu up`: start the emulator and serve until SIGINT/SIGTERM.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/time_util.h"
+#include "era/emulator.h"
+
+namespace era::cli {
+namespace {
+
+struct UpArgs {
+  Options opts;
+  std::string clock_start;
+  std::string durability = "process";
+};
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+int run_up(UpArgs& a) {
+  Options& o = a.opts;
+  if (const char* t = std::getenv("ERA_EMU_TOKEN"); t && o.token.empty()) o.token = t;
+  if (!a.clock_start.empty()) {
+    auto ms = core::parse_iso8601(a.clock_start);
+    if (!ms) {
+      std::cerr << "era-emu: --clock-start \"" << a.clock_start
+                << "\" is not an ISO-8601 instant (e.g. 2030-01-01T00:00:00Z)\n";
+      return 2;
+    }
+    o.clock_start_ms = *ms;
+  }
+  o.durable = a.durability == "full";
+  if (!is_loopback(o.host))
+    log::warn("binding ", o.host, ": anyone who can reach this address can read, change and ",
+              o.control ? "reset all stored data and inject faults" : "delete all stored data",
+              o.token.empty() ? " (no --token set)" : "");
+
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto emu = Emulator::start(o);
+  if (!emu) {
+    std::cerr << "era-emu: " << emu.error().message << "\n";
+    return 1;
+  }
+  log::info("serving ", (*emu)->url(), " with data in ", (*emu)->data_dir(),
+            o.memory ? " (memory: removed at exit)" : "");
+  std::printf("ERA_STORAGE_URL=%s\n", (*emu)->url().c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&set, &sig);
+  log::info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", finishing in-flight requests");
+  (*emu)->stop();
+  log::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+
+void setup_up(CLI::App& app) {
+  auto args = std::make_shared<UpArgs>();
+  Options& o = args->opts;
+  auto* up = app.add_subcommand("up", "Start the emulator and serve the ERA storage API until SIGINT/SIGTERM.\n"
+                                      "Prints ERA_STORAGE_URL=http://HOST:PORT on stdout when ready; logs go to stderr.");
+  up->add_option("--host", o.host, "Address to bind. Non-loopback addresses expose all data (a warning is printed)")
+      ->capture_default_str();
+  up->add_option("--port", o.port, "Port to listen on; 0 picks a free port (printed in the ready line)")
+      ->capture_default_str()->check(CLI::Range(0, 65535));
+  up->add_option("--data", o.data_dir, "Data directory (created if missing; locked against a second instance)")
+      ->capture_default_str();
+  up->add_flag("--memory", o.memory, "Use a private temporary data directory (in /dev/shm when available), removed at exit");
+  up->add_option("--log-level", o.log_level, "debug | info | warn | error | off")
+      ->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+  up->add_option("--durability", args->durability,
+                 "process: survive kill -9 of era-emu (default); full: also fsync every commit for power loss")
+      ->capture_default_str()->check(CLI::IsMember({"process", "full"}));
+  up->add_option("--token", o.token, "Require 'Authorization: Bearer TOKEN' on every route but /_emu/health (or ERA_EMU_TOKEN)");
+  up->add_flag("!--no-control", o.control, "Disable the /_emu control API (health stays)");
+  up->add_option("--threads", o.threads, "HTTP worker threads; each open connection holds one")
+      ->capture_default_str()->check(CLI::Range(1, 4096));
+  up->add_option("--clock", o.clock_mode, "Virtual clock at start: real | frozen")
+      ->capture_default_str()->check(CLI::IsMember({"real", "frozen"}));
+  up->add_option("--clock-start", args->clock_start, "Start the virtual clock at this ISO-8601 instant");
+  up->add_option("--sweep-interval-ms", o.sweep_interval_ms,
+                 "How often expired data is reclaimed in the background (real ms; 0 = never)")
+      ->capture_default_str();
+  up->callback([args] { std::exit(run_up(*args)); });
+}
+
+}  // namespace era::cli

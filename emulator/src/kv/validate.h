@@ -1,0 +1,34 @@
+#pragma once
+// Pure validation of KV inputs, before anything touches storage. Each returns the error to send.
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace era::kv {
+
+inline constexpr size_t kMaxKeyBytes = 512;
+inline constexpr size_t kMaxValueBytes = 26214400;  // 25 MiB
+inline constexpr size_t kMaxMetadataBytes = 1024;
+inline constexpr int kMaxListLimit = 1000;
+inline constexpr int64_t kMinExpirationTtlS = 60;
+
+std::optional<Error> validate_key(std::string_view key);
+std::optional<Error> validate_value(std::string_view value);
+std::optional<Error> validate_metadata(std::string_view serialized);
+// `raw` is the text the client sent, quoted back in the error.
+std::optional<Error> validate_limit(int64_t limit, std::string_view raw);
+
+// Resolves expiration (absolute s) / expirationTtl (relative s) against now into an absolute
+// expiration in seconds (0 = none). TTL wins when both are given, as the REST API does.
+struct ExpirationInput {
+  std::optional<int64_t> expiration;
+  std::string expiration_raw;
+  std::optional<int64_t> ttl;
+  std::string ttl_raw;
+};
+std::expected<int64_t, Error> resolve_expiration(const ExpirationInput& in, int64_t now_ms);
+
+}  // namespace era::kv
