@@ -1,0 +1,84 @@
+#include "support.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+
+namespace era::test {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path = std::filesystem::temp_directory_path() /
+         ("era-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+  std::filesystem::create_directories(path);
+}
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+}
+
+Options Emu::on_dir(const std::string& dir) {
+  Options o;
+  o.data_dir = dir;
+  return o;
+}
+
+Emu::Emu(Options o) {
+  o.host = "127.0.0.1";
+  o.port = 0;
+  if (o.data_dir == Options{}.data_dir) o.memory = true;
+  o.log_level = "warn";
+  o.threads = 16;
+  auto started = Emulator::start(o);
+  if (!started) FAIL("emulator failed to start: " << started.error().message);
+  emu = std::move(*started);
+  http = std::make_unique<httplib::Client>("127.0.0.1", emu->port());
+  http->set_read_timeout(30, 0);
+  http->set_url_encode(false);  // tests send exactly the bytes they mean
+}
+
+httplib::Result Emu::get(const std::string& p, const httplib::Headers& h) { return http->Get(p, h); }
+httplib::Result Emu::del(const std::string& p, const httplib::Headers& h) { return http->Delete(p, h); }
+httplib::Result Emu::put_json(const std::string& p, const json& b, const httplib::Headers& h) {
+  return http->Put(p, h, b.dump(), "application/json");
+}
+httplib::Result Emu::post_json(const std::string& p, const json& b, const httplib::Headers& h) {
+  return http->Post(p, h, b.dump(), "application/json");
+}
+httplib::Result Emu::put_raw(const std::string& p, const std::string& body, const std::string& ct,
+                             const httplib::Headers& h) {
+  return http->Put(p, h, body, ct);
+}
+httplib::Result Emu::send(const std::string& method, const std::string& p, const std::string& body,
+                          const httplib::Headers& h) {
+  httplib::Request req;
+  req.method = method;
+  req.path = p;
+  req.headers = h;
+  req.body = body;
+  return http->send(req);
+}
+
+json body_json(const httplib::Result& r) {
+  REQUIRE(r);
+  json j = json::parse(r->body, nullptr, false);
+  INFO("body: " << r->body);
+  REQUIRE_FALSE(j.is_discarded());
+  return j;
+}
+
+std::string enc(const std::string& key) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : key) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace era::test

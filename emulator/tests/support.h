@@ -1,0 +1,48 @@
+#pragma once
+// Black-box test support: a real emulator in this process on 127.0.0.1, port 0, private data
+// dir; an HTTP client bound to it; JSON helpers. Every test gets its own instance.
+#include <httplib.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "era/emulator.h"
+
+namespace era::test {
+
+using json = nlohmann::json;
+
+// A fresh temp directory removed at scope end.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir();
+  ~TempDir();
+};
+
+struct Emu {
+  explicit Emu(Options o = {});
+  // Starts on an existing data dir (for restart tests).
+  static Options on_dir(const std::string& dir);
+
+  std::unique_ptr<Emulator> emu;
+  std::unique_ptr<httplib::Client> http;
+
+  httplib::Result get(const std::string& path, const httplib::Headers& h = {});
+  httplib::Result del(const std::string& path, const httplib::Headers& h = {});
+  httplib::Result put_json(const std::string& path, const json& body, const httplib::Headers& h = {});
+  httplib::Result post_json(const std::string& path, const json& body, const httplib::Headers& h = {});
+  httplib::Result put_raw(const std::string& path, const std::string& body,
+                          const std::string& content_type = "application/octet-stream",
+                          const httplib::Headers& h = {});
+  httplib::Result send(const std::string& method, const std::string& path, const std::string& body,
+                       const httplib::Headers& h = {});
+};
+
+// Parses a response body; fails the current test (REQUIRE) if it is not JSON.
+json body_json(const httplib::Result& r);
+// Percent-encodes everything but unreserved characters and '/'.
+std::string enc(const std::string& key);
+
+}  // namespace era::test
