@@ -1,8 +1,10 @@
+#include "api/control/control.h"
 #include "api/routes.h"
 
 namespace era::api {
 
-// Not built yet: see the open issues.
-void add_control_routes(Router&, Services&) {}
+void add_control_routes(Router& r, Services& s) {
+  add_time_routes(r, s);
+}
 
 }  // namespace era::api
