@@ -86,15 +86,17 @@ function strictEncode(s) {
 
 /**
  * Percent-encode a key for a URL path: every UTF-8 byte that is not unreserved
- * (A-Z a-z 0-9 - . _ ~) is escaped, `/` is kept, and `.`/`..` segments become `%2E`
- * so nothing resolves them as relative path steps.
+ * (A-Z a-z 0-9 - . _ ~) is escaped and `/` is kept. A key with a `.` or `..` segment
+ * (`a/../b`) has all its slashes sent as `%2F` instead, because fetch's URL parser would
+ * otherwise resolve the segment (even as `%2E%2E`); the server decodes it back to the
+ * literal key. A key that is exactly `.` or `..` cannot be sent through fetch at all.
  */
 function encodeKey(key) {
   if (typeof key !== 'string') throw new TypeError(`key must be a string, not ${typeof key}`);
-  return key
-    .split('/')
-    .map((seg) => (seg === '.' || seg === '..' ? '%2E'.repeat(seg.length) : strictEncode(seg)))
-    .join('/');
+  if (key === '.' || key === '..') throw new TypeError(`"${key}" is not allowed as a key name.`);
+  const segments = key.split('/');
+  if (segments.some((seg) => seg === '.' || seg === '..')) return strictEncode(key);
+  return segments.map(strictEncode).join('/');
 }
 
 function encodeSegment(name) {

@@ -194,16 +194,20 @@ def encode_key(key: str) -> str:
     """Percent-encode an object/KV key for use in a URL path.
 
     Every byte of the UTF-8 form that is not unreserved (``A-Z a-z 0-9 - . _ ~``) is
-    encoded, except ``/`` which is kept so keys read as paths.  Segments that are exactly
-    ``.`` or ``..`` are encoded as ``%2E`` so no client, proxy or server resolves them as
-    relative path steps: the key ``a/../b`` reaches the server as the literal key.
+    encoded, except ``/`` which is kept so keys read as paths.  A key with a ``.`` or
+    ``..`` segment (``a/../b``) has *all* its slashes sent as ``%2F`` instead, so no
+    client, proxy or server can resolve it as a relative path step; the server decodes
+    the key back to the literal ``a/../b``.  A key that is exactly ``.`` or ``..`` is
+    sent as ``%2E`` / ``%2E%2E``.
     """
     if not isinstance(key, str):
         raise TypeError(f"key must be str, not {type(key).__name__}")
-    return "/".join(
-        "%2E" * len(seg) if seg in (".", "..") else quote(seg, safe="")
-        for seg in key.split("/")
-    )
+    segments = key.split("/")
+    if not any(seg in (".", "..") for seg in segments):
+        return "/".join(quote(seg, safe="") for seg in segments)
+    if len(segments) == 1:
+        return "%2E" * len(key)
+    return quote(key, safe="")
 
 
 def _encode_segment(name: str) -> str:

@@ -31,9 +31,9 @@ const KEY_CASES = [
   ['unicodé/日本', 'unicod%C3%A9/%E6%97%A5%E6%9C%AC'],
   ['emoji😀', 'emoji%F0%9F%98%80'],
   ['dir/sub/file.txt', 'dir/sub/file.txt'],
-  ['a/../b', 'a/%2E%2E/b'],
-  ['./x', '%2E/x'],
-  ['..', '%2E%2E'],
+  ['a/../b', 'a%2F..%2Fb'],
+  ['./x', '.%2Fx'],
+  ['x/.', 'x%2F.'],
   ['a..b/.hidden', 'a..b/.hidden'],
   ['tilde~_-.', 'tilde~_-.'],
   ["bang!'()*", 'bang%21%27%28%29%2A'],
@@ -44,6 +44,7 @@ const KEY_CASES = [
 test('encodeKey: escapes everything but unreserved characters and /', () => {
   for (const [key, wire] of KEY_CASES) assert.equal(sdk.encodeKey(key), wire, key);
   assert.throws(() => sdk.encodeKey(42), TypeError);
+  assert.throws(() => sdk.encodeKey('..'), /is not allowed as a key name/);
 });
 
 test('KV set: encoded key in the path and the legacy body', async () => {

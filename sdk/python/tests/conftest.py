@@ -15,6 +15,7 @@ import http.server
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -54,6 +55,15 @@ class Emulator:
             return self.log_path.read_text(errors="replace")[-4000:]
         except OSError:
             return ""
+
+
+def closed_port() -> int:
+    """A TCP port on 127.0.0.1 with nothing listening."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def emulator_binary() -> Path:

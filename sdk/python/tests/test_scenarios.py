@@ -11,6 +11,7 @@ import time
 import pytest
 
 import era_storage
+from conftest import closed_port
 
 pytestmark = pytest.mark.usefixtures("era_emu")
 
@@ -281,7 +282,7 @@ def test_error_handling(ns: str) -> None:
     assert info.value.status is not None and 400 <= info.value.status < 500
 
     # unreachable server
-    client = era_storage.Client("http://127.0.0.1:9", retries=1, backoff=0.001)
+    client = era_storage.Client(f"http://127.0.0.1:{closed_port()}", retries=1, backoff=0.001)
     with pytest.raises(era_storage.StorageConnectionError):
         client.kv.get(ns, "k")
 

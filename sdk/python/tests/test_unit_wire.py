@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import base64
 import io
-import socket
 
 import pytest
 
 import era_storage
+from conftest import closed_port
 from era_storage import (
     Client,
     NotFoundError,
@@ -36,8 +36,9 @@ from era_storage import (
         ("unicodé/日本", "unicod%C3%A9/%E6%97%A5%E6%9C%AC"),
         ("emoji😀", "emoji%F0%9F%98%80"),
         ("dir/sub/file.txt", "dir/sub/file.txt"),
-        ("a/../b", "a/%2E%2E/b"),
-        ("./x", "%2E/x"),
+        ("a/../b", "a%2F..%2Fb"),
+        ("./x", ".%2Fx"),
+        ("x/.", "x%2F."),
         ("..", "%2E%2E"),
         ("a..b/.hidden", "a..b/.hidden"),
         ("tilde~_-.", "tilde~_-."),
@@ -253,16 +254,8 @@ def test_stream_upload_is_rewound_on_retry(stub) -> None:
     assert stub.requests[-1].headers["Content-Length"] == "5"
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_connection_refused_raises_after_bounded_retries() -> None:
-    client = Client(f"http://127.0.0.1:{_closed_port()}", token="", retries=2, backoff=0.001)
+    client = Client(f"http://127.0.0.1:{closed_port()}", token="", retries=2, backoff=0.001)
     with pytest.raises(StorageConnectionError) as info:
         client.kv.set("ns", "k", "v")  # refused = nothing sent, so even writes may retry
     assert info.value.code == "CONNECTION_FAILED"
