@@ -131,6 +131,8 @@ def machine_info() -> dict:
         "mem_total_mib": round(mem_kib / 1024) if mem_kib else None,
         "python": platform.python_version(),
         "hostname": socket.gethostname(),
+        "tmp_fs": _fs_type(tempfile.gettempdir()),  # where disk-mode data dirs live
+        "shm_fs": _fs_type("/dev/shm"),
     }
     for tool, args in (("wrk", ["wrk", "-v"]), ("nginx", ["nginx", "-v"])):
         try:
@@ -142,6 +144,22 @@ def machine_info() -> dict:
     return info
 
 
+def _fs_type(path: str):
+    """Filesystem type of the mount holding `path` (longest mount-point prefix in /proc/mounts)."""
+    best, fstype = "", None
+    try:
+        real = os.path.realpath(path)
+        with open("/proc/mounts") as f:
+            for line in f:
+                parts = line.split()
+                mnt = parts[1]
+                if (real == mnt or real.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best):
+                    best, fstype = mnt, parts[2]
+    except OSError:
+        pass
+    return fstype
+
+
 def _os_release() -> str:
     try:
         with open("/etc/os-release") as f:
@@ -151,6 +169,14 @@ def _os_release() -> str:
     except OSError:
         pass
     return platform.platform()
+
+
+def _loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return None
 
 
 def proc_status(pid: int) -> dict:
@@ -196,7 +222,9 @@ class Client:
                 self.conn.request(method, self.prefix + path, body=body, headers=hdrs)
                 resp = self.conn.getresponse()
                 data = resp.read()
-                if resp.getheader("Connection", "").lower() == "close":
+                if resp.getheader("Connection", "").lower() == "close" or resp.status >= 400:
+                    # Never reuse a connection after an error answer: a server that rejects a
+                    # request without draining its body would poison the next request.
                     self.close()
                 return resp.status, data
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
@@ -209,7 +237,8 @@ class Client:
     def json(self, method, path, json_body=None, expect=(200,), what=""):
         status, data = self.request(method, path, json_body=json_body)
         if status not in expect:
-            raise BenchError(f"{what or method + ' ' + path}: HTTP {status} {data[:200]!r}")
+            hint = " (route not implemented?)" if route_missing(status, data) else ""
+            raise BenchError(f"{what or method + ' ' + path}: HTTP {status}{hint} {data[:200]!r}")
         try:
             return json.loads(data) if data else None
         except ValueError:
@@ -224,9 +253,18 @@ class Client:
         self.conn = None
 
 
+def route_missing(status, data) -> bool:
+    """True when an answer means 'this server has no such route (yet)'."""
+    if status in (405, 501):
+        return True
+    if status == 404:  # ...but not a data miss such as {"error":"Key not found"}
+        return not any(m in data for m in (b"Key not found", b"Object not found"))
+    return status == 400 and b'"INVALID_PATH"' in data  # era-emu before a service is routed
+
+
 def expect_2xx(status, data, what):
     if not 200 <= status < 300:
-        hint = " (route not implemented?)" if status in (404, 405, 501) else ""
+        hint = " (route not implemented?)" if route_missing(status, data) else ""
         raise BenchError(f"{what}: HTTP {status}{hint} {data[:200]!r}")
 
 
@@ -883,6 +921,7 @@ class Bench:
         r2_body = json.dumps({"content": base64.b64encode(obj).decode()}).encode()
         kv_bodies = [json.dumps({"value": f"value-{i:04d}-" + "x" * 80}).encode() for i in range(100)]
         have = {"kv": True, "r2": True, "d1": True}
+        missing = {}
 
         def seed():
             for i, b in enumerate(kv_bodies):
@@ -894,8 +933,9 @@ class Bench:
                     st, data = cl.request("PUT", f"/api/storage/r2/{ns_r2}/o{i}", body=r2_body,
                                           headers={"Content-Type": "application/json"})
                     if not 200 <= st < 300:
-                        if st in (404, 405, 501):
+                        if "r2" not in missing and route_missing(st, data):
                             have["r2"] = False
+                            missing["r2"] = f"R2 JSON PUT answered HTTP {st}: not seeded"
                             break
                         expect_2xx(st, data, "reset seed R2 PUT")
             if have["d1"]:
@@ -903,8 +943,9 @@ class Bench:
                             "INSERT INTO rt (v) VALUES ('x')"):
                     st, data = cl.request("POST", f"/api/storage/d1/{ns_d1}/exec", json_body={"sql": sql})
                     if not 200 <= st < 300:
-                        if st in (404, 405, 501):
+                        if "d1" not in missing and route_missing(st, data):
                             have["d1"] = False
+                            missing["d1"] = f"D1 exec answered HTTP {st}: not seeded"
                             break
                         expect_2xx(st, data, "reset seed D1 exec")
 
@@ -914,7 +955,7 @@ class Bench:
         try:
             seed()
             st, data = cl.request("POST", "/_emu/reset", json_body={})
-            if st in (404, 405, 501):
+            if route_missing(st, data):
                 res["status"] = "n/a"
                 res["note"] = f"POST /_emu/reset answered HTTP {st}: not implemented yet"
                 log(f"  {mode:6} reset: n/a (HTTP {st})")
@@ -931,6 +972,8 @@ class Bench:
                     lat.append((time.perf_counter() - t0) * 1000)
                     expect_2xx(st, data, "POST /_emu/reset")
                 res["n"] = n
+                if missing:
+                    res["note"] = "; ".join(missing.values())
                 res["seeded"] = {"kv_keys": 100, "r2_objects": 10 if have["r2"] else 0,
                                  "d1_tables": 1 if have["d1"] else 0}
                 res["ms"] = {"median": median(lat), "p99": percentile(lat, 99), **spread(lat)}
@@ -951,7 +994,7 @@ class Bench:
             t0 = time.perf_counter()
             st, data = cl.request("POST", "/_emu/snapshots", json_body={"name": "b"})
             create_ms = (time.perf_counter() - t0) * 1000
-            if st in (404, 405, 501):
+            if route_missing(st, data):
                 snap["status"] = "n/a"
                 snap["note"] = f"POST /_emu/snapshots answered HTTP {st}: not implemented yet"
                 log(f"  {mode:6} snapshot: n/a (HTTP {st})")
@@ -1174,11 +1217,15 @@ def markdown(results: dict) -> str:
              + (" (smoke)" if results["smoke"] else ""))
     L.append("")
     L.append(f"Machine: {m['nproc']} × {m['cpu_model']}, {m['mem_total_mib']} MiB RAM, {m['os']}, "
-             f"kernel {m['kernel']}; {m.get('wrk')}; {m.get('nginx')}. "
+             f"kernel {m['kernel']}; {(m.get('wrk') or '').split(' Copyright')[0]}; {m.get('nginx')}; "
+             f"disk-mode data dir on {m.get('tmp_fs')}, memory mode on /dev/shm ({m.get('shm_fs')}). "
              f"Target: {results['target_desc']}. wrk: {results['settings']['threads']} threads, "
              f"{results['settings']['warmup_s']} s warm-up + {results['settings']['duration_s']} s measured, "
              f"{results['settings']['runs']} run(s) per case; figures are medians over runs, "
-             f"spread = (max−min)/median.")
+             f"spread = (max−min)/median. Load average at start / end: {results.get('loadavg_start')} / "
+             f"{results.get('loadavg_end')}"
+             + (f"; binary sha256 {results['binary']['sha256']}… built {results['binary']['mtime']}."
+                if results.get("binary") else "."))
     L.append("")
     L.append("**Targets**")
     L.append("")
@@ -1207,6 +1254,7 @@ def markdown(results: dict) -> str:
             if r.get("ms"):
                 extra = f"create {fmt(r.get('create_ms'), 2)} ms; " if r.get("create_ms") is not None else ""
                 seeded = f"seeded {r['seeded']}; " if r.get("seeded") else ""
+                seeded += f"{r['note']}; " if r.get("note") else ""
                 L.append(f"| {r['mode']} | {r['case']} | {fmt(r['ms']['median'], 3)} ms | "
                          f"p99 {fmt(r['ms']['p99'], 3)} ms | {fmt(r['ms']['min'], 3)}–{fmt(r['ms']['max'], 3)} ms | "
                          f"{extra}{seeded}n={r.get('n')} |")
@@ -1340,6 +1388,15 @@ def main(argv=None):
         return 2
 
     b = Bench(a)
+    bin_info = None
+    if not a.url:
+        # Run every measurement on one private copy: build/era-emu may be rebuilt mid-run.
+        private = os.path.join(b.work, "era-emu")
+        shutil.copy2(a.bin, private)
+        bin_info = {"path": os.path.abspath(a.bin), "sha256": _sha256_file(private)[:16],
+                    "mtime": dt.datetime.fromtimestamp(os.path.getmtime(a.bin), dt.timezone.utc)
+                    .strftime("%Y-%m-%dT%H:%M:%SZ"), "size": os.path.getsize(private)}
+        a.bin = private
     patterns = [p for p in (a.cases or "").split(",") if p]
 
     def wanted(case):
@@ -1353,7 +1410,10 @@ def main(argv=None):
         "date": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "git_sha": git_sha(),
         "smoke": a.smoke,
-        "target_desc": a.url or (os.path.relpath(a.bin, ROOT) if os.path.abspath(a.bin).startswith(ROOT + os.sep) else os.path.abspath(a.bin)),
+        "target_desc": a.url or (os.path.relpath(bin_info["path"], ROOT)
+                                 if bin_info["path"].startswith(ROOT + os.sep) else bin_info["path"]),
+        "binary": bin_info,
+        "loadavg_start": _loadavg(),
         "machine": machine_info(),
         "settings": {"threads": a.threads, "duration_s": a.duration, "warmup_s": a.warmup, "runs": a.runs,
                      "startup_runs": a.startup_runs, "resets": a.resets, "restores": a.restores,
@@ -1455,6 +1515,7 @@ def main(argv=None):
         shutil.rmtree(b.work, ignore_errors=True)
 
     results["elapsed_s"] = round(time.time() - started, 1)
+    results["loadavg_end"] = _loadavg()
     results["targets"] = evaluate_targets(results)
     md = markdown(results)
 
