@@ -619,6 +619,13 @@ class Bench:
             {"content": base64.b64encode(open(one_mib, "rb").read()).decode()}).encode())
         cases = []
 
+        # ---- the server's own floor: routing + HTTP with no storage behind it
+        cases.append(Case(
+            "health_c64", "framework", "GET /_emu/health (no storage): the HTTP layer's own ceiling, 64 connections",
+            "static.lua", {"BENCH_METHOD": "GET", "BENCH_PATH": "/_emu/health"},
+            check=lambda cl: _check_status(cl, "GET", "/_emu/health"), connections=64,
+            ceiling="nginx_fixed_c64", smoke=True))
+
         # ---- KV
         def seed_kv(cl):
             st, data = cl.request("PUT", f"/api/storage/kv/{ns_kv}/hot", body=open(kv_body, "rb").read(),
