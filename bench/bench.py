@@ -179,6 +179,14 @@ def _loadavg():
         return None
 
 
+def _load1() -> float:
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError):
+        return 0.0
+
+
 def proc_status(pid: int) -> dict:
     """VmRSS / VmHWM (KiB) of a live process."""
     out = {}
@@ -534,7 +542,7 @@ class Case:
     """
 
     def __init__(self, name, group, desc, script, env, check, seed=None, connections=16,
-                 ceiling=None, target=None, timeout_s=5.0, smoke=False, payload_bytes=None):
+                 ceiling=None, target=None, timeout_s=5.0, smoke=False, payload_bytes=None, paired=False):
         self.name = name
         self.group = group
         self.desc = desc
@@ -548,6 +556,7 @@ class Case:
         self.timeout_s = timeout_s
         self.smoke = smoke
         self.payload_bytes = payload_bytes
+        self.paired = paired            # run the ceiling case right before every run of this one
 
 
 class Bench:
@@ -558,6 +567,8 @@ class Bench:
         self.failures = []
         self.rng = random.Random(20261123)
         self.run_tag = "b" + format(self.rng.getrandbits(24), "06x") if args.url else "b"
+        self.nginx = None          # kept running for paired ceiling runs
+        self.ceiling_by_name = {}
 
     # ---- payload files ---------------------------------------------------------------
 
@@ -624,7 +635,7 @@ class Bench:
             "health_c64", "framework", "GET /_emu/health (no storage): the HTTP layer's own ceiling, 64 connections",
             "static.lua", {"BENCH_METHOD": "GET", "BENCH_PATH": "/_emu/health"},
             check=lambda cl: _check_status(cl, "GET", "/_emu/health"), connections=64,
-            ceiling="nginx_fixed_c64", smoke=True))
+            ceiling="nginx_fixed_c64", smoke=True, paired=True))
 
         # ---- KV
         def seed_kv(cl):
@@ -643,7 +654,7 @@ class Bench:
                 f"kv_get_c{c}", "kv", f"KV GET of an existing 100-byte value, {c} connections",
                 "static.lua", {"BENCH_METHOD": "GET", "BENCH_PATH": f"/api/storage/kv/{ns_kv}/hot"},
                 check=check_kv_get, seed=seed_kv, connections=c, ceiling=f"nginx_fixed_c{c}",
-                target=("ceiling_frac_min", 0.5) if c == 64 else None, smoke=(c == 64)))
+                target=("ceiling_frac_min", 0.5) if c == 64 else None, smoke=(c == 64), paired=(c == 64)))
 
         def check_kv_put(cl):
             st, data = cl.request("PUT", f"/api/storage/kv/{ns_put}/preflight", body=open(kv_body, "rb").read(),
@@ -802,13 +813,23 @@ class Bench:
                 res["seed_s"] = round(time.perf_counter() - t0, 3)
             case.check(cl)
             cl.close()
+            pair = self.ceiling_by_name.get(case.ceiling) if case.paired and self.nginx else None
+            res["loadavg"] = _loadavg()
             for i in range(a.runs):
+                if pair:
+                    # Same moment, same wrk settings: the ratio survives background-load drift.
+                    if a.warmup > 0:
+                        run_wrk(self.nginx.url, pair.script, pair.env, pair.connections, a.warmup, a.threads)
+                    pr = run_wrk(self.nginx.url, pair.script, pair.env, pair.connections, a.duration, a.threads)
+                    res.setdefault("paired_ceiling_rps", []).append(pr["rps"])
                 if a.warmup > 0:
                     run_wrk(url, case.script, case.env, case.connections, a.warmup, a.threads, case.timeout_s)
                 r = run_wrk(url, case.script, case.env, case.connections, a.duration, a.threads, case.timeout_s)
                 res["runs"].append(r)
+                extra = (f"  ({100 * r['rps'] / pr['rps']:.0f}% of {pair.name} at {pr['rps']:.0f} req/s just before)"
+                         if pair else "")
                 log(f"  {mode:6} {case.name:24} run {i + 1}/{a.runs}: {r['rps']:>10.0f} req/s  "
-                    f"p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms")
+                    f"p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms{extra}")
             # Post-flight: the server must still answer correctly after the load.
             case.check(cl)
         except (BenchError, OSError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
@@ -828,6 +849,9 @@ class Bench:
             res["socket_errors"] = sum(sum(r["socket_errors"].values()) for r in res["runs"])
             if case.payload_bytes:
                 res["payload_mb_per_s"] = res["rps"]["median"] * case.payload_bytes / 1e6
+            if res.get("paired_ceiling_rps"):
+                ratios = [r["rps"] / c for r, c in zip(res["runs"], res["paired_ceiling_rps"])]
+                res["paired_ceiling_frac"] = {"median": median(ratios), "min": min(ratios), "max": max(ratios)}
         res["ceiling"] = case.ceiling
         res["target"] = case.target
         return res
@@ -1167,7 +1191,10 @@ def evaluate_targets(results: dict) -> list:
     rows = []
     for r in results["cases"]:
         tgt = r.get("target")
-        if r.get("rps") and r.get("ceiling") in ceilings:
+        if r.get("paired_ceiling_frac"):
+            r["ceiling_frac"] = r["paired_ceiling_frac"]["median"]
+            r["ceiling_frac_paired"] = True
+        elif r.get("rps") and r.get("ceiling") in ceilings:
             r["ceiling_frac"] = r["rps"]["median"] / ceilings[r["ceiling"]]["rps"]["median"]
         if not tgt or r["mode"] != "memory" and r["group"] not in ("startup",):
             continue
@@ -1233,6 +1260,12 @@ def markdown(results: dict) -> str:
              f"{results.get('loadavg_end')}"
              + (f"; binary sha256 {results['binary']['sha256']}… built {results['binary']['mtime']}."
                 if results.get("binary") else "."))
+    if results.get("busy_at_start"):
+        L.append("")
+        L.append(f"> **Warning: the machine was busy** (load average {results.get('loadavg_start')} on "
+                 f"{m['nproc']} CPUs at start): other processes competed for the CPUs, so absolute numbers "
+                 f"are low and noisy, and ceiling ratios are skewed (a 64-thread server wins more CPU "
+                 f"share than nginx's 2 workers under contention).")
     L.append("")
     L.append("**Targets**")
     L.append("")
@@ -1281,6 +1314,8 @@ def markdown(results: dict) -> str:
             continue
         if r.get("rps"):
             frac = f"{100 * r['ceiling_frac']:.0f}% of {r['ceiling']}" if r.get("ceiling_frac") else ""
+            if r.get("ceiling_frac_paired"):
+                frac += " (paired runs)"
             status = r["status"] if r["status"] == "ok" else f"**{r['status'].upper()}**: {r.get('error', '')[:160]}"
             if r.get("target_ok") is not None:
                 status += " / target " + ("PASS" if r["target_ok"] else "MISS")
@@ -1363,6 +1398,8 @@ def parse_args(argv):
     ap.add_argument("--big-n", type=int, default=None, help="64 MiB transfers each way (default 10, smoke 1)")
     ap.add_argument("--big-mib", type=int, default=None, help="size of the big transfer (default 64, smoke 8)")
     ap.add_argument("--out", default=None, help="output directory (default bench/results; smoke: a temp dir)")
+    ap.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                    help="before starting, wait up to SECONDS for the 1-min load average to drop below nproc/2")
     ap.add_argument("--update-docs", action="store_true",
                     help="replace the latest-results block in docs/performance.md with this run's table")
     a = ap.parse_args(argv)
@@ -1429,6 +1466,16 @@ def main(argv=None):
         "memory": [],
         "failures": b.failures,
     }
+    if a.wait_quiet:
+        deadline = time.time() + a.wait_quiet
+        while time.time() < deadline and _load1() > (os.cpu_count() or 1) * 0.5:
+            log(f"waiting for a quiet machine (load {_loadavg()})")
+            time.sleep(15)
+    busy = _load1() > (os.cpu_count() or 1)
+    results["busy_at_start"] = busy
+    if busy:
+        log(f"WARNING: load average {_loadavg()} exceeds the {os.cpu_count()} CPUs: other work competes "
+            f"with the benchmark and ceiling ratios are not meaningful")
     log(f"era-emu bench: {results['git_sha']} on {results['machine']['nproc']} × "
         f"{results['machine']['cpu_model']} (work dir {b.work})")
     interrupted = False
@@ -1441,8 +1488,10 @@ def main(argv=None):
             ng.add_file("big.bin", big_src)
             try:
                 ng.start()
+                b.nginx = ng
                 log(f"nginx ceiling on {ng.url}")
                 for c in b.ceiling_cases():
+                    b.ceiling_by_name[c.name] = c
                     if wanted(c):
                         results["cases"].append(b.run_case(c, ng.url, "ceiling"))
                 if "big" not in a.skip:
@@ -1465,8 +1514,8 @@ def main(argv=None):
             except BenchError as e:
                 b.failures.append(f"ceiling/nginx: {e}")
                 log(f"nginx FAILED: {e}")
-            finally:
                 ng.stop()
+                b.nginx = None
 
         # ---- 2. the emulator, per mode
         for mode in a.modes:
@@ -1519,6 +1568,8 @@ def main(argv=None):
         interrupted = True
         b.failures.append("interrupted")
     finally:
+        if b.nginx:
+            b.nginx.stop()
         shutil.rmtree(b.work, ignore_errors=True)
 
     results["elapsed_s"] = round(time.time() - started, 1)
