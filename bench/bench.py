@@ -290,6 +290,7 @@ class EmuServer:
         self.proc = None
         self.url = None
         self.data_dir = None
+        self.last_rc = None   # exit status after SIGTERM (0 = clean shutdown)
 
     def argv(self):
         if self.mode == "memory":
@@ -369,11 +370,12 @@ class EmuServer:
         t0 = time.perf_counter()
         self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(timeout)
+            self.last_rc = self.proc.wait(timeout)
             took = time.perf_counter() - t0
         except subprocess.TimeoutExpired:
             self.kill()
             took = None
+            self.last_rc = None
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()
         self.proc = None
@@ -924,6 +926,8 @@ class Bench:
                     took = srv.stop() if srv.proc else None
                 if took is None:
                     raise BenchError("era-emu did not exit within 10 s of SIGTERM")
+                if srv.last_rc != 0:
+                    res.setdefault("warnings", []).append(f"run {i + 1}: exit status {srv.last_rc} after SIGTERM")
                 to_stop.append(took * 1000)
         except (BenchError, OSError) as e:
             res["status"] = "fail"
@@ -1286,7 +1290,8 @@ def markdown(results: dict) -> str:
                 L.append(f"| {r['mode']} | start-up (spawn → health 200) | {fmt(r['ms']['median'], 1)} ms | "
                          f"p90 {fmt(r['ms']['p90'], 1)} ms | {fmt(r['ms']['min'], 1)}–{fmt(r['ms']['max'], 1)} ms | "
                          f"n={r['runs_n']}; ready line {fmt(r.get('ready_line_ms_median'), 1)} ms; "
-                         f"SIGTERM→exit {fmt(r.get('sigterm_exit_ms_median'), 1)} ms; "
+                         f"SIGTERM→exit {fmt(r.get('sigterm_exit_ms_median'), 1)} ms"
+                         f"{' (' + str(len(r['warnings'])) + ' unclean exits!)' if r.get('warnings') else ''}; "
                          f"spawn overhead {fmt(r.get('spawn_overhead_ms'), 2)} ms |")
             else:
                 L.append(f"| {r['mode']} | start-up | {r['status']} | | | {r.get('error', r.get('note', ''))} |")
@@ -1380,7 +1385,9 @@ def parse_args(argv):
                     help="CI smoke: 1 s runs, no warm-up, 1 run each, a few cases, memory mode only")
     ap.add_argument("--url", help="benchmark an already-running ERA API server instead of starting era-emu "
                                   "(start-up and RSS are then n/a)")
-    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "era-emu"), help="era-emu binary (default build/era-emu)")
+    build_dir = os.path.join(ROOT, os.environ.get("ERA_BUILD_DIR") or "build")  # as scripts/dev does
+    ap.add_argument("--bin", default=os.path.join(build_dir, "era-emu"),
+                    help="era-emu binary (default $ERA_BUILD_DIR/era-emu, i.e. build/era-emu)")
     ap.add_argument("--no-build", action="store_true", help="do not run the Release build first")
     ap.add_argument("--build", action="store_true", help="build even in --smoke mode")
     ap.add_argument("--modes", default=None, help="comma list of memory,disk (default both; smoke: memory)")
