@@ -5,6 +5,7 @@
 // Patterns are matched segment by segment against the percent-decoded path:
 //   "/api/storage/kv/{ns}/{key+}"   {name} = one non-empty segment, {name+} = the non-empty rest
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,9 @@ struct Call {
   // Filled by handlers for the event log: the namespace and key the call touched.
   std::string ns;
   std::string key;
+  // Owned by the guard from before() to after() (reset lock, fault decision); released with
+  // the call even if the handler throws.
+  std::shared_ptr<void> guard_state;
 
   std::string query(const std::string& name) const {
     return req.has_param(name) ? req.get_param_value(name) : std::string();

@@ -9,6 +9,8 @@ namespace era {
 struct OpContext {
   int64_t now_ms = 0;
   std::string location = "local";
+  // Set by a `stale` fault: a KV read serves the pre-propagation (previous) version.
+  bool stale = false;
 };
 
 }  // namespace era
