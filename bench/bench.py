@@ -187,6 +187,18 @@ def _load1() -> float:
         return 0.0
 
 
+def proc_cpu_s(pid):
+    """utime + stime of a process (all threads), seconds; None when unknown."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def proc_status(pid: int) -> dict:
     """VmRSS / VmHWM (KiB) of a live process."""
     out = {}
@@ -569,6 +581,7 @@ class Bench:
         self.failures = []
         self.rng = random.Random(20261123)
         self.run_tag = "b" + format(self.rng.getrandbits(24), "06x") if args.url else "b"
+        self.server_pid = None     # era-emu under test (for its CPU use per run)
         self.nginx = None          # kept running for paired ceiling runs
         self.ceiling_by_name = {}
 
@@ -826,7 +839,12 @@ class Bench:
                     res.setdefault("paired_ceiling_rps", []).append(pr["rps"])
                 if a.warmup > 0:
                     run_wrk(url, case.script, case.env, case.connections, a.warmup, a.threads, case.timeout_s)
+                pid = self.server_pid if mode != "ceiling" else None
+                c0, t0 = proc_cpu_s(pid), time.perf_counter()
                 r = run_wrk(url, case.script, case.env, case.connections, a.duration, a.threads, case.timeout_s)
+                c1, t1 = proc_cpu_s(pid), time.perf_counter()
+                if c0 is not None and c1 is not None:
+                    r["server_cpu_cores"] = round((c1 - c0) / (t1 - t0), 2)
                 res["runs"].append(r)
                 extra = (f"  ({100 * r['rps'] / pr['rps']:.0f}% of {pair.name} at {pr['rps']:.0f} req/s just before)"
                          if pair else "")
@@ -848,6 +866,9 @@ class Bench:
             res["p99_ms"] = median([r["p99_ms"] for r in res["runs"]])
             res["p99_ms_max"] = max(r["p99_ms"] for r in res["runs"])
             res["non_2xx"] = sum(r["non_2xx"] for r in res["runs"])
+            cpu = [r["server_cpu_cores"] for r in res["runs"] if "server_cpu_cores" in r]
+            if cpu:
+                res["server_cpu_cores"] = median(cpu)
             res["socket_errors"] = sum(sum(r["socket_errors"].values()) for r in res["runs"])
             if case.payload_bytes:
                 res["payload_mb_per_s"] = res["rps"]["median"] * case.payload_bytes / 1e6
@@ -1312,8 +1333,8 @@ def markdown(results: dict) -> str:
     L.append("")
     L.append("**Throughput (wrk)**")
     L.append("")
-    L.append("| mode | case | conns | req/s | spread | p50 ms | p99 ms | MB/s | non-2xx | of ceiling | status |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    L.append("| mode | case | conns | req/s | spread | p50 ms | p99 ms | MB/s | non-2xx | server CPU | of ceiling | status |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results["cases"]:
         if "connections" not in r:
             continue
@@ -1326,9 +1347,10 @@ def markdown(results: dict) -> str:
                 status += " / target " + ("PASS" if r["target_ok"] else "MISS")
             L.append(f"| {r['mode']} | {r['case']} | {r['connections']} | {fmt(r['rps']['median'])} | "
                      f"{fmt(r['rps']['spread_pct'], 0, '%')} | {fmt(r['p50_ms'], 2)} | {fmt(r['p99_ms'], 2)} | "
-                     f"{fmt(r.get('payload_mb_per_s'), 0)} | {r['non_2xx']} | {frac} | {status} |")
+                     f"{fmt(r.get('payload_mb_per_s'), 0)} | {r['non_2xx']} | "
+                     f"{fmt(r.get('server_cpu_cores'), 2)} | {frac} | {status} |")
         else:
-            L.append(f"| {r['mode']} | {r['case']} | {r['connections']} | — | | | | | | | "
+            L.append(f"| {r['mode']} | {r['case']} | {r['connections']} | — | | | | | | | | "
                      f"**{r['status'].upper()}**: {r.get('error', '')[:160]} |")
     big = [r for r in results["cases"] if r["group"] == "r2-raw-big"
            or r["group"] == "ceiling" and ("put_mb_per_s" in r or "get_mb_per_s" in r or "runs_n" in r)]
@@ -1543,6 +1565,7 @@ def main(argv=None):
                     srv.kill()
                     continue
                 url = srv.url
+                b.server_pid = srv.pid
                 time.sleep(0.5)
                 mem = {"mode": mode, "idle_rss_kib": proc_status(srv.pid)["VmRSS"]}
                 results["memory"].append(mem)
@@ -1558,6 +1581,7 @@ def main(argv=None):
                     results["cases"].append(b.big_transfers(url, key, key, a.big_n, a.big_mib * MiB,
                                                             f"r2raw_{a.big_mib}mib", mode))
             finally:
+                b.server_pid = None
                 if srv:
                     if srv.proc and srv.proc.poll() is None:
                         st = proc_status(srv.pid)
