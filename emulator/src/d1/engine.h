@@ -1,27 +1,125 @@
 #pragma once
-// D1 semantics (placeholder until the D1 engine lands).
+// D1 semantics over one SQLite database per namespace (<data>/d1/<ns>.sqlite, WAL,
+// synchronous=NORMAL, foreign_keys on, D1's limits via sqlite3_limit, D1's refusals via an
+// authorizer, 'now' from the virtual clock through the era-clock VFS). No SQL is rewritten.
+//
+// Concurrency: one connection per database, guarded by that database's mutex; every public
+// call takes it for the whole operation, so statements of one namespace run one at a time
+// and SQLITE_BUSY cannot arise between our own requests (busy_timeout is only a backstop
+// against outside processes). Different namespaces run in parallel. All methods are
+// thread-safe.
+//
+// Transactions: query and each batch run as one transaction (all or nothing); exec commits
+// each statement on its own and stops at the first failure (D1's exec). PRAGMA
+// defer_foreign_keys applies until that transaction commits.
+#include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/op_context.h"
 #include "core/resource.h"
 #include "core/result.h"
+#include "store/sqlite.h"
 
 namespace era::core { class Clock; }
 namespace era::store { class Paths; }
 
 namespace era::d1 {
 
+// D1's limits (cloudflare-storage-semantics.md §3.2), applied to every connection.
+inline constexpr int kMaxBoundParameters = 100;
+inline constexpr int kMaxSqlLength = 100'000;     // bytes per statement
+inline constexpr int kMaxColumns = 100;
+inline constexpr int kMaxValueBytes = 2'000'000;  // string, BLOB and row size
+inline constexpr int kMaxLikePattern = 50;
+inline constexpr int kMaxFunctionArgs = 32;
+
+struct StatementInput {
+  std::string sql;
+  std::vector<store::sqlite::Value> params;  // bound to the (last) statement, 1-based order
+};
+
+struct Meta {
+  double duration_ms = 0;  // SQL execution time
+  int64_t changes = 0;
+  int64_t last_row_id = 0;
+  bool changed_db = false;
+  int64_t size_after = 0;
+  int64_t rows_read = 0;
+  int64_t rows_written = 0;
+  int count = 0;  // statements executed (exec)
+};
+
+struct QueryResult {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();  // objects, select order
+  Meta meta;
+};
+
 class Engine {
  public:
-  Engine(const store::Paths& paths, core::Clock& clock) : paths_(paths), clock_(clock) {}
-  Result<size_t> clear(std::string_view) { return size_t(0); }
-  Status list_resources(const OpContext&, const ResourceFilter&,
-                        const std::function<void(Resource&&)>&) { return {}; }
+  Engine(const store::Paths& paths, core::Clock& clock);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs every statement of input.sql as one transaction and returns the last statement's
+  // rows. Params bind to the last statement; an earlier statement with parameters, or a count
+  // mismatch, fails. Errors carry D1's text (d1/errors.h); nothing is kept on failure.
+  Result<QueryResult> query(const OpContext& ctx, std::string_view ns, const StatementInput& input);
+  // D1's exec: every statement commits on its own; stops at the first failure (whose error
+  // names statement_index; earlier statements stay applied). meta.count = statements run.
+  Result<Meta> exec(const OpContext& ctx, std::string_view ns, const StatementInput& input);
+  // One transaction for all statements; on failure nothing remains and the error names the
+  // failing statement_index.
+  Result<std::vector<QueryResult>> batch(const OpContext& ctx, std::string_view ns,
+                                         const std::vector<StatementInput>& statements);
+
+  // Tables of every database as resources (type "d1", key = table name; sqlite_% and _cf_%
+  // skipped; created/updated from the database file's times).
+  Status list_resources(const OpContext& ctx, const ResourceFilter& filter,
+                        const std::function<void(Resource&&)>& out);
+  // Closes and deletes one namespace's database (all when ns is empty); databases are
+  // recreated lazily on next use. Returns how many databases were removed.
+  Result<size_t> clear(std::string_view ns);
+
+  // ---- for admin/ (reset, snapshots, inspect) ----
+  // Namespaces that have a database file, sorted.
+  std::vector<std::string> namespaces();
+  // A consistent copy of every database (sqlite3 backup API) into dir/<ns>.sqlite.
+  Status snapshot_to(const std::filesystem::path& dir);
+  // Replaces all databases with dir/<ns>.sqlite; databases not in dir are removed.
+  Status restore_from(const std::filesystem::path& dir);
+  // [{name, sql, columns: [{name, type, notnull, default, pk}]}] ordered by name; [] when the
+  // namespace has no database.
+  Result<nlohmann::json> tables(std::string_view ns);
+  // {"table", "columns": [...], "rows": [{...}], "total", "limit", "offset"}; fails with
+  // D1_SQL_ERROR "no such table: <t>" for a table that does not exist.
+  Result<nlohmann::json> rows(std::string_view ns, std::string_view table, int64_t limit,
+                              int64_t offset);
 
  private:
-  [[maybe_unused]] const store::Paths& paths_;
-  [[maybe_unused]] core::Clock& clock_;
+  struct Db;
+  // Runs fn under the database's lock; opens (create=true) or skips (create=false: returns
+  // false without calling fn) a database that has no file yet.
+  Result<bool> with_db(std::string_view ns, bool create,
+                       const std::function<Status(store::sqlite::Connection&)>& fn);
+  Result<std::shared_ptr<Db>> get_db(std::string_view ns, bool create);
+  Result<std::unique_ptr<store::sqlite::Connection>> open_connection(std::string_view ns);
+  std::vector<std::string> namespaces_on_disk() const;
+  void close_all_locked();  // mu_ held
+
+  const store::Paths& paths_;
+  core::Clock& clock_;
+  std::mutex mu_;  // guards dbs_; taken before any Db::mu, never after
+  std::map<std::string, std::shared_ptr<Db>, std::less<>> dbs_;
 };
 
 }  // namespace era::d1

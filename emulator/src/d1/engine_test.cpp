@@ -1,0 +1,461 @@
+#include "d1/engine.h"
+
+#include <catch2/catch.hpp>
+
+#include "core/clock.h"
+#include "d1/authorizer.h"
+#include "d1/validate.h"
+#include "store/paths.h"
+#include "support.h"
+
+using namespace era;
+using era::d1::StatementInput;
+using era::store::sqlite::Blob;
+using era::store::sqlite::Value;
+using json = nlohmann::json;
+
+namespace {
+
+struct Fixture {
+  test::TempDir dir;
+  store::Paths paths{dir.path};
+  core::Clock clock;
+  d1::Engine engine{paths, clock};
+  OpContext ctx;
+
+  d1::QueryResult q(const std::string& sql, std::vector<Value> params = {}, const std::string& ns = "app") {
+    auto r = engine.query(ctx, ns, StatementInput{sql, std::move(params)});
+    INFO(sql << " -> " << (r ? "" : r.error().details.dump()));
+    REQUIRE(r);
+    return *r;
+  }
+  Error q_err(const std::string& sql, std::vector<Value> params = {}, const std::string& ns = "app") {
+    auto r = engine.query(ctx, ns, StatementInput{sql, std::move(params)});
+    INFO(sql);
+    REQUIRE_FALSE(r);
+    return r.error();
+  }
+};
+
+std::string details(const Error& e) { return e.details.value("details", std::string()); }
+
+}  // namespace
+
+TEST_CASE("d1 types: values round-trip with SQLite's storage classes", "[d1][types]") {
+  Fixture f;
+  f.q("CREATE TABLE t (v)");
+  std::vector<Value> vals = {Value(nullptr),
+                             Value(int64_t(0)),
+                             Value(int64_t(d1::kMaxSafeInteger)),
+                             Value(int64_t(-d1::kMaxSafeInteger)),
+                             Value(1.5),
+                             Value(-0.25),
+                             Value(std::string("héllo ✓ 日本 🎉")),
+                             Value(std::string()),
+                             Value(Blob{{0, 1, 254, 255}}),
+                             Value(Blob{})};
+  for (auto& v : vals) f.q("INSERT INTO t VALUES (?)", {v});
+  auto r = f.q("SELECT v, typeof(v) AS ty FROM t ORDER BY rowid");
+  REQUIRE(r.rows.size() == vals.size());
+  CHECK(r.rows[0]["v"].is_null());
+  CHECK(r.rows[0]["ty"] == "null");
+  CHECK(r.rows[1]["v"].is_number_integer());
+  CHECK(r.rows[2]["v"] == d1::kMaxSafeInteger);
+  CHECK(r.rows[2]["ty"] == "integer");
+  CHECK(r.rows[3]["v"] == -d1::kMaxSafeInteger);
+  CHECK(r.rows[4]["v"].is_number_float());
+  CHECK(r.rows[4]["v"] == 1.5);
+  CHECK(r.rows[4]["ty"] == "real");
+  CHECK(r.rows[6]["v"] == "héllo ✓ 日本 🎉");
+  CHECK(r.rows[6]["ty"] == "text");
+  CHECK(r.rows[7]["v"] == "");
+  CHECK(r.rows[8]["v"].dump() == "[0,1,254,255]");
+  CHECK(r.rows[8]["ty"] == "blob");
+  CHECK(r.rows[9]["v"].dump() == "[]");
+  CHECK(r.rows[9]["ty"] == "blob");
+}
+
+TEST_CASE("d1 types: int64 extremes written in SQL read back exactly", "[d1][types]") {
+  Fixture f;
+  auto r = f.q("SELECT 9223372036854775807 AS hi, -9223372036854775808 AS lo, 2.0 AS two");
+  CHECK(r.rows[0]["hi"].get<int64_t>() == INT64_MAX);
+  CHECK(r.rows[0]["lo"].get<int64_t>() == INT64_MIN);
+  CHECK(r.rows[0]["two"].is_number_float());
+}
+
+TEST_CASE("d1 types: JSON params map as D1 binds JS values", "[d1][types]") {
+  auto v = [](const char* text) { return d1::to_value(json::parse(text)); };
+  CHECK(std::get<int64_t>(*v("true")) == 1);
+  CHECK(std::get<int64_t>(*v("false")) == 0);
+  CHECK(std::get<int64_t>(*v("3.0")) == 3);  // JS cannot tell 3.0 from 3
+  CHECK(std::get<double>(*v("3.5")) == 3.5);
+  CHECK(std::get<int64_t>(*v("9007199254740991")) == d1::kMaxSafeInteger);
+  CHECK(std::get<int64_t>(*v("-9007199254740991")) == -d1::kMaxSafeInteger);
+  CHECK(std::get<Blob>(*v("[1,2,255]")).bytes == std::vector<uint8_t>{1, 2, 255});
+  CHECK(std::holds_alternative<std::nullptr_t>(*v("null")));
+
+  auto big = v("9007199254740992");
+  REQUIRE_FALSE(big);
+  CHECK(big.error().code == Code::D1_TYPE_ERROR);
+  CHECK(details(big.error()) ==
+        "D1_TYPE_ERROR: Type 'bigint' not supported for value '9007199254740992'");
+  CHECK_FALSE(v("-9007199254740992"));
+  CHECK_FALSE(v("18446744073709551615"));
+
+  auto obj = v(R"({"a":1})");
+  REQUIRE_FALSE(obj);
+  CHECK(details(obj.error()) == "D1_TYPE_ERROR: Type 'object' not supported for value '[object Object]'");
+  auto mixed = v(R"([1,"a",256])");
+  REQUIRE_FALSE(mixed);
+  CHECK(details(mixed.error()) == "D1_TYPE_ERROR: Type 'object' not supported for value '1,a,256'");
+  CHECK_FALSE(v("[-1]"));
+  CHECK_FALSE(v("[1.5]"));
+}
+
+TEST_CASE("d1 errors: SQL errors carry D1's text and a 400 status", "[d1][errors]") {
+  Fixture f;
+  auto e = f.q_err("SELEC 1");
+  CHECK(e.code == Code::D1_SQL_ERROR);
+  CHECK(e.status == 400);
+  CHECK(e.message == "D1 query failed");
+  CHECK(details(e) == "D1_ERROR: near \"SELEC\": syntax error at offset 0: SQLITE_ERROR");
+
+  auto missing = f.q_err("SELECT * FROM nope");
+  CHECK(details(missing) == "D1_ERROR: no such table: nope at offset 14: SQLITE_ERROR");
+
+  f.q("CREATE TABLE users (email TEXT UNIQUE)");
+  f.q("INSERT INTO users VALUES ('a@x')");
+  auto dup = f.q_err("INSERT INTO users VALUES ('a@x')");
+  CHECK(dup.code == Code::D1_SQL_ERROR);
+  CHECK(dup.status == 400);
+  CHECK(details(dup) == "D1_ERROR: UNIQUE constraint failed: users.email: SQLITE_CONSTRAINT");
+
+  auto count = f.q_err("SELECT ?", {});
+  CHECK(details(count).starts_with("D1_ERROR: Wrong number of parameter bindings for SQL query."));
+  auto empty = f.q_err("  -- nothing\n /* here */ ;");
+  CHECK(details(empty) == "D1_ERROR: No SQL statements detected.");
+}
+
+TEST_CASE("d1 limits: each limit holds at the boundary and fails one past it", "[d1][limits]") {
+  Fixture f;
+  auto placeholders = [](int n) {
+    std::string s = "SELECT ";
+    for (int i = 0; i < n; ++i) s += i ? ",?" : "?";
+    return s;
+  };
+  SECTION("100 bound parameters") {
+    f.q(placeholders(100), std::vector<Value>(100, Value(int64_t(1))));
+    auto e = f.q_err(placeholders(101), std::vector<Value>(101, Value(int64_t(1))));
+    CHECK(e.code == Code::D1_LIMIT_EXCEEDED);
+    CHECK(e.status == 400);
+    CHECK(details(e).starts_with("D1_ERROR: too many SQL variables at offset "));
+    CHECK(details(e).ends_with(": SQLITE_ERROR"));
+  }
+  SECTION("100,000-byte statements") {
+    auto sql_of = [](size_t n) {
+      std::string s = "SELECT '";
+      s += std::string(n - 9, 'x');
+      s += "'";
+      REQUIRE(s.size() == n);
+      return s;
+    };
+    f.q(sql_of(100'000));
+    auto e = f.q_err(sql_of(100'001));
+    CHECK(e.code == Code::D1_LIMIT_EXCEEDED);
+    CHECK(details(e) == "D1_ERROR: statement too long: SQLITE_TOOBIG");
+    // The limit is per statement: two statements of 60 KB each in one text are fine.
+    auto r = f.engine.exec(f.ctx, "app", StatementInput{sql_of(60'000) + ";" + sql_of(60'000), {}});
+    REQUIRE(r);
+    CHECK(r->count == 2);
+  }
+  SECTION("100 columns") {
+    auto table = [](const std::string& name, int n) {
+      std::string s = "CREATE TABLE " + name + " (";
+      for (int i = 0; i < n; ++i) s += (i ? ",c" : "c") + std::to_string(i);
+      return s + ")";
+    };
+    f.q(table("ok", 100));
+    auto e = f.q_err(table("wide", 101));
+    CHECK(e.code == Code::D1_LIMIT_EXCEEDED);
+    CHECK(details(e) == "D1_ERROR: too many columns on wide: SQLITE_ERROR");
+  }
+  SECTION("2,000,000-byte strings and BLOBs") {
+    f.q("CREATE TABLE b (v)");
+    f.q("INSERT INTO b VALUES (?)", {Value(std::string(2'000'000, 'a'))});
+    f.q("INSERT INTO b VALUES (?)", {Value(Blob{std::vector<uint8_t>(2'000'000, 7)})});
+    auto e = f.q_err("INSERT INTO b VALUES (?)", {Value(std::string(2'000'001, 'a'))});
+    CHECK(e.code == Code::D1_LIMIT_EXCEEDED);
+    CHECK(details(e) == "D1_ERROR: string or blob too big: SQLITE_TOOBIG");
+    auto e2 = f.q_err("SELECT zeroblob(2000001)");
+    CHECK(e2.code == Code::D1_LIMIT_EXCEEDED);
+    CHECK(f.q("SELECT count(*) AS n FROM b").rows[0]["n"] == 2);
+  }
+  SECTION("LIKE pattern of 50 bytes") {
+    f.q("SELECT 'a' LIKE ?", {Value(std::string(50, '%'))});
+    auto e = f.q_err("SELECT 'a' LIKE ?", {Value(std::string(51, '%'))});
+    CHECK(e.code == Code::D1_LIMIT_EXCEEDED);
+    CHECK(details(e) == "D1_ERROR: LIKE or GLOB pattern too complex: SQLITE_ERROR");
+  }
+  SECTION("32 function arguments") {
+    auto call = [](int n) {
+      std::string s = "SELECT max(";
+      for (int i = 0; i < n; ++i) s += (i ? "," : "") + std::to_string(i);
+      return s + ") AS m";
+    };
+    CHECK(f.q(call(32)).rows[0]["m"] == 31);
+    auto e = f.q_err(call(33));
+    CHECK(e.code == Code::D1_LIMIT_EXCEEDED);
+    CHECK(details(e).starts_with("D1_ERROR: too many arguments on function max"));
+  }
+}
+
+TEST_CASE("d1 refusals: statements D1 does not allow are refused, data untouched", "[d1][auth]") {
+  Fixture f;
+  f.q("CREATE TABLE t (x)");
+  f.q("INSERT INTO t VALUES (1)");
+  auto refused = [&](const std::string& sql) {
+    auto e = f.q_err(sql);
+    CHECK(e.code == Code::D1_NOT_AUTHORIZED);
+    CHECK(e.status == 400);
+    return details(e);
+  };
+  CHECK(refused("BEGIN TRANSACTION") == std::string("D1_ERROR: ") + d1::kTransactionRefused);
+  CHECK(refused("BEGIN") == std::string("D1_ERROR: ") + d1::kTransactionRefused);
+  CHECK(refused("COMMIT").starts_with("D1_ERROR: To execute a transaction"));
+  CHECK(refused("SAVEPOINT s1").starts_with("D1_ERROR: To execute a transaction"));
+  CHECK(refused("ATTACH DATABASE 'x.db' AS x") == "D1_ERROR: not authorized: SQLITE_AUTH");
+  CHECK(refused("CREATE TEMP TABLE tt (x)") == "D1_ERROR: not authorized: SQLITE_AUTH");
+  CHECK(refused("CREATE TEMPORARY VIEW v AS SELECT 1") == "D1_ERROR: not authorized: SQLITE_AUTH");
+  CHECK(refused("PRAGMA journal_mode=DELETE") == "D1_ERROR: not authorized: SQLITE_AUTH");
+  CHECK(refused("PRAGMA writable_schema=ON") == "D1_ERROR: not authorized: SQLITE_AUTH");
+  CHECK(refused("PRAGMA page_size=1024") == "D1_ERROR: not authorized: SQLITE_AUTH");
+  CHECK(refused("CREATE TABLE _cf_mine (x)") == "D1_ERROR: not authorized: SQLITE_AUTH");
+  CHECK(refused("CREATE TABLE _CF_Mine (x)") == "D1_ERROR: not authorized: SQLITE_AUTH");
+  // Allowed pragmas still work.
+  CHECK(f.q("PRAGMA table_info(t)").rows.size() == 1);
+  CHECK(f.q("PRAGMA foreign_keys").rows[0]["foreign_keys"] == 1);
+  CHECK(f.q("PRAGMA page_size").rows.size() == 1);
+  CHECK(f.q("PRAGMA table_list").rows.size() >= 1);
+  CHECK(f.q("SELECT x FROM t").rows == nlohmann::ordered_json::parse("[{\"x\":1}]"));
+}
+
+TEST_CASE("d1 pragmas: the allowed list", "[d1][auth]") {
+  for (auto p : {"table_list", "TABLE_INFO", "foreign_keys", "defer_foreign_keys", "optimize",
+                 "quick_check", "foreign_key_check"})
+    CHECK(d1::pragma_allowed(p, true));
+  for (auto p : {"journal_mode", "synchronous", "writable_schema", "cache_size", "temp_store"})
+    CHECK_FALSE(d1::pragma_allowed(p, false));
+  CHECK(d1::pragma_allowed("page_size", false));
+  CHECK_FALSE(d1::pragma_allowed("page_size", true));
+}
+
+TEST_CASE("d1 batch: a failing statement rolls the whole batch back and is named", "[d1][batch]") {
+  Fixture f;
+  f.q("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+  std::vector<StatementInput> stmts = {
+      {"INSERT INTO t (id, v) VALUES (1, 'a')", {}},
+      {"INSERT INTO t (id, v) VALUES (?, ?)", {Value(int64_t(2)), Value(std::string("b"))}},
+      {"INSERT INTO t (id, v) VALUES (3, NULL)", {}},
+      {"INSERT INTO t (id, v) VALUES (4, 'd')", {}}};
+  auto r = f.engine.batch(f.ctx, "app", stmts);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().details["statement_index"] == 2);
+  CHECK(details(r.error()) == "D1_ERROR: NOT NULL constraint failed: t.v: SQLITE_CONSTRAINT");
+  CHECK(f.q("SELECT count(*) AS n FROM t").rows[0]["n"] == 0);
+
+  stmts.erase(stmts.begin() + 2);
+  stmts.push_back({"SELECT v FROM t ORDER BY id", {}});
+  auto ok = f.engine.batch(f.ctx, "app", stmts);
+  REQUIRE(ok);
+  REQUIRE(ok->size() == 4);
+  CHECK((*ok)[0].meta.changes == 1);
+  CHECK((*ok)[0].meta.last_row_id == 1);
+  CHECK((*ok)[1].meta.last_row_id == 2);
+  CHECK((*ok)[3].rows.size() == 3);
+}
+
+TEST_CASE("d1 exec: several statements run in order, stop at the first error", "[d1][exec]") {
+  Fixture f;
+  auto r = f.engine.exec(f.ctx, "app",
+                         StatementInput{"CREATE TABLE a (s TEXT);\n"
+                                        "INSERT INTO a VALUES ('x;y');  -- a ; in a comment\n"
+                                        "INSERT INTO a VALUES ('it''s; fine');",
+                                        {}});
+  REQUIRE(r);
+  CHECK(r->count == 3);
+  CHECK(r->changes == 2);
+  auto rows = f.q("SELECT s FROM a ORDER BY rowid").rows;
+  CHECK(rows[0]["s"] == "x;y");
+  CHECK(rows[1]["s"] == "it's; fine");
+
+  auto bad = f.engine.exec(f.ctx, "app",
+                           StatementInput{"INSERT INTO a VALUES ('1'); INSERT INTO nope VALUES (1); "
+                                          "INSERT INTO a VALUES ('3')",
+                                          {}});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().details["statement_index"] == 1);
+  // D1's exec: the statement before the failure stays, the one after never ran.
+  CHECK(f.q("SELECT count(*) AS n FROM a").rows[0]["n"] == 3);
+
+  auto params = f.engine.exec(f.ctx, "app",
+                              StatementInput{"INSERT INTO a VALUES ('p'); INSERT INTO a VALUES (?)",
+                                             {Value(std::string("q"))}});
+  REQUIRE(params);
+  CHECK(f.q("SELECT count(*) AS n FROM a").rows[0]["n"] == 5);
+  auto early = f.q_err("SELECT ?; SELECT 1", {Value(int64_t(1))});
+  CHECK(details(early).find("only the last statement can have parameters") != std::string::npos);
+}
+
+TEST_CASE("d1 foreign keys: enforced, and defer_foreign_keys holds until commit", "[d1][fk]") {
+  Fixture f;
+  f.q("CREATE TABLE parent (id INTEGER PRIMARY KEY)");
+  f.q("CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent(id))");
+  auto e = f.q_err("INSERT INTO child VALUES (1, 42)");
+  CHECK(details(e) == "D1_ERROR: FOREIGN KEY constraint failed: SQLITE_CONSTRAINT");
+  // foreign_keys=OFF is a no-op inside D1's implicit transaction.
+  f.q("PRAGMA foreign_keys = OFF");
+  f.q_err("INSERT INTO child VALUES (1, 42)");
+
+  std::vector<StatementInput> deferred = {{"PRAGMA defer_foreign_keys = on", {}},
+                                          {"INSERT INTO child VALUES (1, 7)", {}},
+                                          {"INSERT INTO parent VALUES (7)", {}}};
+  REQUIRE(f.engine.batch(f.ctx, "app", deferred));
+  CHECK(f.q("SELECT count(*) AS n FROM child").rows[0]["n"] == 1);
+
+  std::vector<StatementInput> unresolved = {{"PRAGMA defer_foreign_keys = on", {}},
+                                            {"INSERT INTO child VALUES (2, 99)", {}}};
+  auto r = f.engine.batch(f.ctx, "app", unresolved);
+  REQUIRE_FALSE(r);
+  CHECK(details(r.error()) == "D1_ERROR: FOREIGN KEY constraint failed: SQLITE_CONSTRAINT");
+  CHECK(f.q("SELECT count(*) AS n FROM child").rows[0]["n"] == 1);
+  // The deferral ended with its transaction.
+  f.q_err("INSERT INTO child VALUES (3, 98)");
+}
+
+TEST_CASE("d1 clock: 'now' in SQL is the operation's virtual time", "[d1][clock]") {
+  Fixture f;
+  f.ctx.now_ms = 1893456000000;  // 2030-01-01T00:00:00Z
+  auto r = f.q("SELECT datetime('now') AS dt, CURRENT_TIMESTAMP AS ts, date('now') AS d, "
+               "strftime('%Y', 'now') AS y, unixepoch('now') AS u");
+  CHECK(r.rows[0]["dt"] == "2030-01-01 00:00:00");
+  CHECK(r.rows[0]["ts"] == "2030-01-01 00:00:00");
+  CHECK(r.rows[0]["d"] == "2030-01-01");
+  CHECK(r.rows[0]["y"] == "2030");
+  CHECK(r.rows[0]["u"] == 1893456000);
+  f.q("CREATE TABLE ev (at TEXT DEFAULT CURRENT_TIMESTAMP, x)");
+  f.ctx.now_ms += 90'000;
+  f.q("INSERT INTO ev (x) VALUES (1)");
+  CHECK(f.q("SELECT at FROM ev").rows[0]["at"] == "2030-01-01 00:01:30");
+}
+
+TEST_CASE("d1 namespaces: same table name in two namespaces stays separate", "[d1][isolation]") {
+  Fixture f;
+  f.q("CREATE TABLE users (name TEXT)", {}, "one");
+  f.q("CREATE TABLE users (name TEXT)", {}, "two");
+  f.q("INSERT INTO users VALUES ('ann')", {}, "one");
+  CHECK(f.q("SELECT * FROM users", {}, "one").rows.size() == 1);
+  CHECK(f.q("SELECT * FROM users", {}, "two").rows.empty());
+  CHECK(f.engine.namespaces() == std::vector<std::string>{"one", "two"});
+  auto bad = f.engine.query(f.ctx, "../etc", StatementInput{"SELECT 1", {}});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == Code::INVALID_NAMESPACE);
+}
+
+TEST_CASE("d1 meta: counters describe what the statement did", "[d1][meta]") {
+  Fixture f;
+  auto created = f.q("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v)");
+  CHECK(created.meta.changed_db);
+  CHECK(created.meta.changes == 0);
+  CHECK_FALSE(f.q("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v)").meta.changed_db);
+  for (int i = 0; i < 50; ++i) f.q("INSERT INTO t (v) VALUES (?)", {Value(int64_t(i))});
+  auto upd = f.q("UPDATE t SET v = v + 1 WHERE id <= 10");
+  CHECK(upd.meta.changes == 10);
+  CHECK(upd.meta.rows_written == 10);
+  CHECK(upd.meta.changed_db);
+  auto sel = f.q("SELECT * FROM t");
+  CHECK(sel.meta.changes == 0);
+  CHECK_FALSE(sel.meta.changed_db);
+  CHECK(sel.meta.rows_read >= 49);
+  CHECK(sel.meta.rows_read <= 51);
+  CHECK(sel.meta.rows_written == 0);
+  CHECK(sel.meta.size_after > 0);
+  CHECK(sel.meta.duration_ms >= 0);
+  auto ins = f.q("INSERT INTO t (v) VALUES (1) RETURNING id");
+  CHECK(ins.rows[0]["id"] == 51);
+  CHECK(ins.meta.last_row_id == 51);
+  CHECK(ins.meta.changes == 1);
+  // Columns keep their SELECT order.
+  auto ordered = f.q("SELECT 1 AS z, 2 AS a, 3 AS m");
+  CHECK(ordered.rows[0].dump() == R"({"z":1,"a":2,"m":3})");
+}
+
+TEST_CASE("d1 admin: clear, snapshot, restore, tables, rows, resources", "[d1][admin]") {
+  Fixture f;
+  f.q("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)", {}, "a");
+  f.q("INSERT INTO users (name) VALUES ('ann'), ('bob')", {}, "a");
+  f.q("CREATE TABLE t (x)", {}, "b");
+
+  auto tables = f.engine.tables("a");
+  REQUIRE(tables);
+  REQUIRE(tables->size() == 1);
+  CHECK((*tables)[0]["name"] == "users");
+  CHECK((*tables)[0]["columns"].size() == 2);
+  CHECK((*tables)[0]["columns"][1]["name"] == "name");
+  CHECK((*tables)[0]["columns"][1]["notnull"] == true);
+  CHECK(f.engine.tables("missing")->empty());
+  CHECK_FALSE(std::filesystem::exists(f.paths.d1_db("missing")));
+
+  auto rows = f.engine.rows("a", "users", 1, 1);
+  REQUIRE(rows);
+  CHECK((*rows)["total"] == 2);
+  CHECK((*rows)["rows"].size() == 1);
+  CHECK((*rows)["rows"][0]["name"] == "bob");
+  CHECK(f.engine.rows("a", "nope", 10, 0).error().code == Code::D1_SQL_ERROR);
+
+  std::vector<Resource> res;
+  REQUIRE(f.engine.list_resources(f.ctx, {}, [&](Resource&& r) { res.push_back(std::move(r)); }));
+  REQUIRE(res.size() == 2);
+  CHECK(res[0].type == "d1");
+  CHECK(res[0].ns == "a");
+  CHECK(res[0].key == "users");
+  CHECK(res[0].updated_ms > 0);
+  CHECK(res[1].ns == "b");
+
+  auto snap = f.dir.path / "snap";
+  REQUIRE(f.engine.snapshot_to(snap));
+  CHECK(std::filesystem::exists(snap / "a.sqlite"));
+  f.q("DELETE FROM users", {}, "a");
+  f.q("CREATE TABLE later (x)", {}, "c");
+  REQUIRE(f.engine.restore_from(snap));
+  CHECK(f.q("SELECT count(*) AS n FROM users", {}, "a").rows[0]["n"] == 2);
+  CHECK(f.engine.namespaces() == std::vector<std::string>{"a", "b"});
+
+  auto one = f.engine.clear("a");
+  REQUIRE(one);
+  CHECK(*one == 1);
+  CHECK(f.q_err("SELECT * FROM users", {}, "a").code == Code::D1_SQL_ERROR);
+  CHECK(f.q("SELECT count(*) AS n FROM t", {}, "b").rows[0]["n"] == 0);
+  auto all = f.engine.clear("");
+  REQUIRE(all);
+  CHECK(*all == 2);
+  CHECK(f.engine.namespaces().empty());
+}
+
+TEST_CASE("d1 blog example: the original SDK's README SQL works unchanged", "[d1][example]") {
+  Fixture f;
+  auto ex = f.engine.exec(f.ctx, "blog",
+                          StatementInput{"CREATE TABLE IF NOT EXISTS posts (id INTEGER PRIMARY KEY "
+                                         "AUTOINCREMENT, title TEXT NOT NULL, content TEXT, "
+                                         "created_at DATETIME DEFAULT CURRENT_TIMESTAMP)",
+                                         {}});
+  REQUIRE(ex);
+  f.q("INSERT INTO posts (title, content) VALUES (?, ?)",
+      {Value(std::string("Hello World")), Value(std::string("My first post"))}, "blog");
+  auto r = f.q("SELECT * FROM posts ORDER BY created_at DESC", {}, "blog");
+  REQUIRE(r.rows.size() == 1);
+  CHECK(r.rows[0]["title"] == "Hello World");
+  CHECK(r.rows[0]["id"] == 1);
+  CHECK(r.rows[0]["created_at"].is_string());
+  // Running the CREATE again is harmless (the original proxy's rewrite broke exactly this).
+  REQUIRE(f.engine.exec(f.ctx, "blog", StatementInput{"CREATE TABLE IF NOT EXISTS posts (id INTEGER)", {}}));
+}

@@ -1,0 +1,86 @@
+#pragma once
+// D1 errors in the wording D1 uses (shared/spec/cloudflare-storage-semantics.md §3.6).
+// Every one keeps the ERA proxy's outer message "D1 query failed" and carries D1's own text
+// in `details` ("D1_ERROR: <sqlite message>: SQLITE_<CODE>"), which the SDKs surface.
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+#include "store/sqlite.h"
+
+namespace era::d1::errors {
+
+inline constexpr const char* kFailed = "D1 query failed";
+
+inline Error with_text(Code code, std::string details) {
+  return Error(code, kFailed).with_details({{"details", std::move(details)}});
+}
+
+// A SQLite failure. Status: 400 for the caller's SQL, limits and refusals; 503 D1_BUSY and
+// 500 D1_INTERNAL only for the emulator's own trouble.
+inline Error sql(const store::sqlite::SqlError& e) {
+  using K = store::sqlite::SqlError::Kind;
+  Code code = Code::D1_SQL_ERROR;
+  switch (e.kind) {
+    case K::sql: code = Code::D1_SQL_ERROR; break;
+    case K::limit: code = Code::D1_LIMIT_EXCEEDED; break;
+    case K::auth: code = Code::D1_NOT_AUTHORIZED; break;
+    case K::busy: code = Code::D1_BUSY; break;
+    case K::internal: code = Code::D1_INTERNAL; break;
+  }
+  // workerd's transaction refusal is a plain JS error: no SQLite code appended.
+  std::string text = e.kind == K::auth && e.message.starts_with("To execute a transaction")
+                         ? e.message
+                         : e.text();
+  return Error(code, kFailed)
+      .with_details({{"details", "D1_ERROR: " + text}, {"sqlite_code", e.code_name()}});
+}
+
+// D1_TYPE_ERROR: Type '<typeof>' not supported for value '<String(v)>'
+inline Error type_error(std::string_view js_type, std::string_view value) {
+  return with_text(Code::D1_TYPE_ERROR, "D1_TYPE_ERROR: Type '" + std::string(js_type) +
+                                            "' not supported for value '" + std::string(value) +
+                                            "'");
+}
+
+inline Error missing_sql() {
+  return with_text(Code::D1_MISSING_SQL,
+                   "missing required field \"sql\": the body must be {\"sql\": \"<SQL>\", "
+                   "\"params\": [...]}");
+}
+inline Error sql_not_string() {
+  return with_text(Code::D1_MISSING_SQL, "field \"sql\" must be a string of SQL");
+}
+inline Error params_not_array() {
+  return Error(Code::INVALID_BODY, kFailed)
+      .with_details({{"details", "field \"params\" must be an array of values"}});
+}
+inline Error no_statements() {
+  return with_text(Code::D1_SQL_ERROR, "D1_ERROR: No SQL statements detected.");
+}
+inline Error nul_in_sql() {
+  return with_text(Code::D1_SQL_ERROR, "D1_ERROR: the SQL text contains a NUL character");
+}
+inline Error wrong_binding_count(size_t given, int wanted) {
+  return with_text(Code::D1_SQL_ERROR,
+                   "D1_ERROR: Wrong number of parameter bindings for SQL query. (statement has " +
+                       std::to_string(wanted) + ", got " + std::to_string(given) + ")");
+}
+inline Error params_on_non_last() {
+  return with_text(Code::D1_SQL_ERROR,
+                   "D1_ERROR: When executing multiple SQL statements in a single call, only the "
+                   "last statement can have parameters.");
+}
+inline Error invalid_operation() { return Error(Code::D1_INVALID_OPERATION, "Invalid operation"); }
+inline Error bad_batch(std::string why) {
+  return Error(Code::INVALID_BODY, kFailed).with_details({{"details", std::move(why)}});
+}
+
+// Adds which statement of a batch / multi-statement exec failed.
+inline Error at_statement(Error e, size_t index) {
+  if (!e.details.is_object()) e.details = nlohmann::json::object();
+  e.details["statement_index"] = index;
+  return e;
+}
+
+}  // namespace era::d1::errors

@@ -1,0 +1,142 @@
+#include "d1/run.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "d1/errors.h"
+#include "d1/validate.h"
+
+namespace era::d1 {
+
+using store::sqlite::Connection;
+using store::sqlite::Statement;
+
+namespace {
+
+// Steps one prepared statement to completion, counting what it read and wrote.
+Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out) {
+  int64_t changes_before = c.total_changes();
+  int64_t schema_before = 0;
+  bool readonly = st.readonly();
+  if (!readonly) {
+    auto v = c.pragma_int("schema_version");
+    if (!v) return fail(errors::sql(v.error()));
+    schema_before = *v;
+  }
+  std::vector<std::string> names;
+  int64_t returned = 0;
+  for (;;) {
+    auto r = st.step();
+    if (!r) return fail(errors::sql(r.error()));
+    if (!*r) break;
+    ++returned;
+    if (!want_rows) continue;
+    if (names.empty()) {
+      int n = st.column_count();
+      names.reserve(n);
+      for (int i = 0; i < n; ++i) names.push_back(st.column_name(i));
+    }
+    nlohmann::ordered_json row = nlohmann::ordered_json::object();
+    for (int i = 0; i < static_cast<int>(names.size()); ++i) row[names[i]] = to_json(st.column(i));
+    out.rows.push_back(std::move(row));
+  }
+  int64_t written = c.total_changes() - changes_before;
+  Meta& m = out.meta;
+  m.rows_written += written;
+  if (written > 0) m.changes += c.changes();
+  // Rows read: SQLite has no exact "rows scanned" counter outside SQLITE_ENABLE_STMT_SCANSTATUS.
+  // Full-scan steps cover table scans; rows returned cover index lookups.
+  m.rows_read += std::max(st.fullscan_steps(), returned);
+  if (written > 0) {
+    m.changed_db = true;
+  } else if (!readonly) {
+    auto v = c.pragma_int("schema_version");
+    if (!v) return fail(errors::sql(v.error()));
+    if (*v != schema_before) m.changed_db = true;
+  }
+  return {};
+}
+
+Result<QueryResult> run_all(Connection& c, const StatementInput& in, bool want_rows,
+                            const StatementHook& before, const StatementHook& after,
+                            size_t& index);
+
+}  // namespace
+
+void accumulate(Meta& into, const Meta& m) {
+  into.duration_ms += m.duration_ms;
+  into.changes += m.changes;
+  into.rows_read += m.rows_read;
+  into.rows_written += m.rows_written;
+  into.changed_db = into.changed_db || m.changed_db;
+  into.count += m.count;
+}
+
+Result<QueryResult> run_statements(Connection& c, const StatementInput& in, bool want_rows,
+                                   const StatementHook& before, const StatementHook& after,
+                                   size_t* failed_at) {
+  size_t index = 0;
+  auto r = run_all(c, in, want_rows, before, after, index);
+  if (!r && failed_at) *failed_at = index;
+  return r;
+}
+
+namespace {
+Result<QueryResult> run_all(Connection& c, const StatementInput& in, bool want_rows,
+                            const StatementHook& before, const StatementHook& after,
+                            size_t& index) {
+  auto started = std::chrono::steady_clock::now();
+  QueryResult out;
+  if (in.sql.find('\0') != std::string::npos) return fail(errors::nul_in_sql());
+  size_t pos = 0;
+  while (pos < in.sql.size() && !store::sqlite::only_space_or_comments(
+                                    std::string_view(in.sql).substr(pos))) {
+    if (before) ERA_TRY(before(index));
+    size_t next = pos;
+    auto prepared = c.prepare(in.sql, pos, next);
+    if (!prepared) return fail(errors::sql(prepared.error()));
+    if (!*prepared) break;  // only comments remained
+    Statement& st = **prepared;
+    bool last = store::sqlite::only_space_or_comments(std::string_view(in.sql).substr(next));
+    int wanted = st.param_count();
+    if (!last && wanted > 0) return fail(errors::params_on_non_last());
+    if (last && static_cast<size_t>(wanted) != in.params.size())
+      return fail(errors::wrong_binding_count(in.params.size(), wanted));
+    for (int i = 0; last && i < wanted; ++i) {
+      auto b = st.bind(i + 1, in.params[static_cast<size_t>(i)]);
+      if (!b) return fail(errors::sql(b.error()));
+    }
+    // Rows of earlier statements are dropped; keep only the last one's.
+    if (!last) {
+      QueryResult scratch;
+      ERA_TRY(step_all(c, st, false, scratch));
+      accumulate(out.meta, scratch.meta);
+    } else {
+      ERA_TRY(step_all(c, st, want_rows, out));
+    }
+    ++out.meta.count;
+    pos = next;
+    if (after) ERA_TRY(after(index));
+    ++index;
+  }
+  if (out.meta.count == 0) return fail(errors::no_statements());
+  out.meta.last_row_id = c.last_insert_rowid();
+  out.meta.duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return out;
+}
+}  // namespace
+
+Status in_transaction(Connection& c, const std::function<Status()>& fn) {
+  auto begun = c.exec("BEGIN IMMEDIATE");  // Connection::exec is trusted
+  if (!begun) return fail(errors::sql(begun.error()));
+  Status st = fn();
+  if (st) {
+    auto committed = c.exec("COMMIT");
+    if (!committed) st = fail(errors::sql(committed.error()));
+  }
+  if (!st && c.in_transaction()) (void)c.exec("ROLLBACK");
+  return st;
+}
+
+}  // namespace era::d1

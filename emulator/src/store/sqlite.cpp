@@ -1,0 +1,399 @@
+#include "store/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <cstring>
+
+namespace era::store::sqlite {
+namespace {
+
+const char* primary_name(int code) {
+  switch (code & 0xff) {
+    case SQLITE_OK: return "SQLITE_OK";
+    case SQLITE_ERROR: return "SQLITE_ERROR";
+    case SQLITE_INTERNAL: return "SQLITE_INTERNAL";
+    case SQLITE_PERM: return "SQLITE_PERM";
+    case SQLITE_ABORT: return "SQLITE_ABORT";
+    case SQLITE_BUSY: return "SQLITE_BUSY";
+    case SQLITE_LOCKED: return "SQLITE_LOCKED";
+    case SQLITE_NOMEM: return "SQLITE_NOMEM";
+    case SQLITE_READONLY: return "SQLITE_READONLY";
+    case SQLITE_INTERRUPT: return "SQLITE_INTERRUPT";
+    case SQLITE_IOERR: return "SQLITE_IOERR";
+    case SQLITE_CORRUPT: return "SQLITE_CORRUPT";
+    case SQLITE_NOTFOUND: return "SQLITE_NOTFOUND";
+    case SQLITE_FULL: return "SQLITE_FULL";
+    case SQLITE_CANTOPEN: return "SQLITE_CANTOPEN";
+    case SQLITE_PROTOCOL: return "SQLITE_PROTOCOL";
+    case SQLITE_EMPTY: return "SQLITE_EMPTY";
+    case SQLITE_SCHEMA: return "SQLITE_SCHEMA";
+    case SQLITE_TOOBIG: return "SQLITE_TOOBIG";
+    case SQLITE_CONSTRAINT: return "SQLITE_CONSTRAINT";
+    case SQLITE_MISMATCH: return "SQLITE_MISMATCH";
+    case SQLITE_MISUSE: return "SQLITE_MISUSE";
+    case SQLITE_NOLFS: return "SQLITE_NOLFS";
+    case SQLITE_AUTH: return "SQLITE_AUTH";
+    case SQLITE_FORMAT: return "SQLITE_FORMAT";
+    case SQLITE_RANGE: return "SQLITE_RANGE";
+    case SQLITE_NOTADB: return "SQLITE_NOTADB";
+    case SQLITE_NOTICE: return "SQLITE_NOTICE";
+    case SQLITE_WARNING: return "SQLITE_WARNING";
+    case SQLITE_ROW: return "SQLITE_ROW";
+    case SQLITE_DONE: return "SQLITE_DONE";
+    default: return "SQLITE_UNKNOWN";
+  }
+}
+
+bool is_limit_message(std::string_view m) {
+  return m.starts_with("too many ") || m.starts_with("LIKE or GLOB pattern too complex") ||
+         m.starts_with("string or blob too big") || m.starts_with("statement too long") ||
+         m.starts_with("Expression tree is too large");
+}
+
+SqlError::Kind classify(int code, std::string_view msg) {
+  switch (code & 0xff) {
+    case SQLITE_AUTH: return SqlError::Kind::auth;
+    case SQLITE_TOOBIG: return SqlError::Kind::limit;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return SqlError::Kind::busy;
+    case SQLITE_ERROR: return is_limit_message(msg) ? SqlError::Kind::limit : SqlError::Kind::sql;
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+    case SQLITE_ABORT:
+    case SQLITE_SCHEMA: return SqlError::Kind::sql;
+    default: return SqlError::Kind::internal;
+  }
+}
+
+SqlError make_error(int rc, std::string msg, int offset = -1) {
+  SqlError e;
+  e.code = rc & 0xff;
+  e.extended = rc;
+  e.message = std::move(msg);
+  e.offset = offset;
+  e.kind = classify(rc, e.message);
+  return e;
+}
+
+AuthAction map_action(int a) {
+  switch (a) {
+    case SQLITE_PRAGMA: return AuthAction::pragma;
+    case SQLITE_ATTACH: return AuthAction::attach;
+    case SQLITE_DETACH: return AuthAction::detach;
+    case SQLITE_TRANSACTION: return AuthAction::transaction;
+    case SQLITE_SAVEPOINT: return AuthAction::savepoint;
+    case SQLITE_READ: return AuthAction::read;
+    case SQLITE_INSERT: return AuthAction::insert;
+    case SQLITE_UPDATE: return AuthAction::update;
+    case SQLITE_DELETE: return AuthAction::del;
+    case SQLITE_CREATE_TABLE: return AuthAction::create_table;
+    case SQLITE_CREATE_INDEX: return AuthAction::create_index;
+    case SQLITE_CREATE_VIEW: return AuthAction::create_view;
+    case SQLITE_CREATE_TRIGGER: return AuthAction::create_trigger;
+    case SQLITE_CREATE_VTABLE: return AuthAction::create_vtable;
+    case SQLITE_CREATE_TEMP_TABLE: return AuthAction::create_temp_table;
+    case SQLITE_CREATE_TEMP_INDEX: return AuthAction::create_temp_index;
+    case SQLITE_CREATE_TEMP_VIEW: return AuthAction::create_temp_view;
+    case SQLITE_CREATE_TEMP_TRIGGER: return AuthAction::create_temp_trigger;
+    case SQLITE_DROP_TABLE: return AuthAction::drop_table;
+    case SQLITE_DROP_INDEX: return AuthAction::drop_index;
+    case SQLITE_DROP_VIEW: return AuthAction::drop_view;
+    case SQLITE_DROP_TRIGGER: return AuthAction::drop_trigger;
+    case SQLITE_DROP_VTABLE: return AuthAction::drop_vtable;
+    case SQLITE_DROP_TEMP_TABLE: return AuthAction::drop_temp_table;
+    case SQLITE_DROP_TEMP_INDEX: return AuthAction::drop_temp_index;
+    case SQLITE_DROP_TEMP_VIEW: return AuthAction::drop_temp_view;
+    case SQLITE_DROP_TEMP_TRIGGER: return AuthAction::drop_temp_trigger;
+    case SQLITE_ALTER_TABLE: return AuthAction::alter_table;
+    case SQLITE_ANALYZE: return AuthAction::analyze;
+    case SQLITE_REINDEX: return AuthAction::reindex;
+    case SQLITE_FUNCTION: return AuthAction::function;
+    case SQLITE_SELECT: return AuthAction::select;
+    case SQLITE_RECURSIVE: return AuthAction::recursive;
+    default: return AuthAction::other;
+  }
+}
+
+int limit_id(Limit l) {
+  switch (l) {
+    case Limit::length: return SQLITE_LIMIT_LENGTH;
+    case Limit::sql_length: return SQLITE_LIMIT_SQL_LENGTH;
+    case Limit::column: return SQLITE_LIMIT_COLUMN;
+    case Limit::variable_number: return SQLITE_LIMIT_VARIABLE_NUMBER;
+    case Limit::like_pattern_length: return SQLITE_LIMIT_LIKE_PATTERN_LENGTH;
+    case Limit::function_arg: return SQLITE_LIMIT_FUNCTION_ARG;
+    case Limit::attached: return SQLITE_LIMIT_ATTACHED;
+    case Limit::compound_select: return SQLITE_LIMIT_COMPOUND_SELECT;
+  }
+  return -1;
+}
+
+SqlStatus backup(sqlite3* dest, sqlite3* src) {
+  sqlite3_backup* b = sqlite3_backup_init(dest, "main", src, "main");
+  if (!b) return std::unexpected(make_error(sqlite3_extended_errcode(dest), sqlite3_errmsg(dest)));
+  int rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE)
+    return std::unexpected(make_error(rc, std::string("backup failed: ") + sqlite3_errstr(rc)));
+  return {};
+}
+
+}  // namespace
+
+std::string SqlError::code_name() const { return primary_name(code); }
+
+std::string SqlError::text() const {
+  std::string out = message;
+  if (offset >= 0) out += " at offset " + std::to_string(offset);
+  out += ": ";
+  out += code_name();
+  return out;
+}
+
+bool only_space_or_comments(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == ';') {
+      ++i;
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      size_t nl = s.find('\n', i);
+      if (nl == std::string_view::npos) return true;
+      i = nl + 1;
+    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+      size_t end = s.find("*/", i + 2);
+      if (end == std::string_view::npos) return true;  // SQLite treats an open comment as space
+      i = end + 2;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// ---- Statement ------------------------------------------------------------------------------
+
+Statement::Statement(Statement&& o) noexcept : stmt_(o.stmt_), db_(o.db_) { o.stmt_ = nullptr; }
+Statement& Statement::operator=(Statement&& o) noexcept {
+  if (this != &o) {
+    if (stmt_) sqlite3_finalize(stmt_);
+    stmt_ = o.stmt_;
+    db_ = o.db_;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+Statement::~Statement() {
+  if (stmt_) sqlite3_finalize(stmt_);
+}
+
+int Statement::param_count() const { return sqlite3_bind_parameter_count(stmt_); }
+
+SqlStatus Statement::bind(int i, const Value& v) {
+  int rc = SQLITE_OK;
+  if (std::holds_alternative<std::nullptr_t>(v)) {
+    rc = sqlite3_bind_null(stmt_, i);
+  } else if (auto* n = std::get_if<int64_t>(&v)) {
+    rc = sqlite3_bind_int64(stmt_, i, *n);
+  } else if (auto* d = std::get_if<double>(&v)) {
+    rc = sqlite3_bind_double(stmt_, i, *d);
+  } else if (auto* s = std::get_if<std::string>(&v)) {
+    rc = sqlite3_bind_text64(stmt_, i, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  } else if (auto* b = std::get_if<Blob>(&v)) {
+    rc = sqlite3_bind_blob64(stmt_, i, b->bytes.data(), b->bytes.size(), SQLITE_TRANSIENT);
+  }
+  if (rc != SQLITE_OK) {
+    // sqlite3_errmsg is not set by bind failures; use the code's own text.
+    return std::unexpected(make_error(rc, sqlite3_errstr(rc)));
+  }
+  return {};
+}
+
+SqlResult<bool> Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return std::unexpected(make_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_)));
+}
+
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+
+std::string Statement::column_name(int i) const {
+  const char* n = sqlite3_column_name(stmt_, i);
+  return n ? n : "";
+}
+
+Value Statement::column(int i) const {
+  switch (sqlite3_column_type(stmt_, i)) {
+    case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt_, i));
+    case SQLITE_FLOAT: return sqlite3_column_double(stmt_, i);
+    case SQLITE_TEXT: {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+      return std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt_, i)));
+    }
+    case SQLITE_BLOB: {
+      const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, i));
+      Blob b;
+      if (p) b.bytes.assign(p, p + sqlite3_column_bytes(stmt_, i));
+      return b;
+    }
+    default: return nullptr;
+  }
+}
+
+bool Statement::readonly() const { return sqlite3_stmt_readonly(stmt_) != 0; }
+
+int64_t Statement::fullscan_steps() const {
+  return sqlite3_stmt_status(stmt_, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+}
+
+// ---- Connection -----------------------------------------------------------------------------
+
+Connection::~Connection() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+SqlResult<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path& file,
+                                                        const OpenOptions& o) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(file.c_str(), &db, flags, o.vfs.empty() ? nullptr : o.vfs.c_str());
+  std::unique_ptr<Connection> c(new Connection(db));
+  if (rc != SQLITE_OK)
+    return std::unexpected(make_error(rc, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, o.busy_timeout_ms);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  for (auto [l, v] : o.limits) sqlite3_limit(db, limit_id(l), v);
+  std::string pragmas = o.wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                              : "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;";
+  pragmas += o.foreign_keys ? "PRAGMA foreign_keys=ON;" : "PRAGMA foreign_keys=OFF;";
+  if (auto st = c->exec(pragmas); !st) return std::unexpected(st.error());
+  return c;
+}
+
+SqlResult<std::unique_ptr<Connection>> Connection::open_readonly(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<Connection> c(new Connection(db));
+  if (rc != SQLITE_OK)
+    return std::unexpected(make_error(rc, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+  sqlite3_extended_result_codes(db, 1);
+  return c;
+}
+
+SqlError Connection::last_error(int rc, bool with_offset) const {
+  int ext = sqlite3_extended_errcode(db_);
+  if ((ext & 0xff) != (rc & 0xff)) ext = rc;
+  std::string msg = sqlite3_errmsg(db_);
+  int offset = with_offset ? sqlite3_error_offset(db_) : -1;
+  if ((rc & 0xff) == SQLITE_AUTH && !deny_message_.empty()) {
+    msg = deny_message_;
+    offset = -1;
+  }
+  return make_error(ext, std::move(msg), offset);
+}
+
+SqlStatus Connection::exec(const std::string& sql) {
+  bool was = trusted_;
+  trusted_ = true;
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  trusted_ = was;
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    return std::unexpected(make_error(sqlite3_extended_errcode(db_), std::move(msg)));
+  }
+  return {};
+}
+
+SqlResult<std::optional<Statement>> Connection::prepare(const std::string& sql, size_t offset,
+                                                        size_t& next) {
+  const char* start = sql.c_str() + offset;
+  // Passing the length including the terminating NUL makes SQLite skip its whole-input
+  // length check and apply SQLITE_LIMIT_SQL_LENGTH to the statement it parses.
+  int n = static_cast<int>(std::min<size_t>(sql.size() - offset + 1, 0x7fffffff));
+  sqlite3_stmt* s = nullptr;
+  const char* tail = nullptr;
+  deny_message_.clear();
+  int rc = sqlite3_prepare_v2(db_, start, n, &s, &tail);
+  if (rc != SQLITE_OK) return std::unexpected(last_error(rc, true));
+  next = tail ? offset + static_cast<size_t>(tail - start) : sql.size();
+  if (next > sql.size()) next = sql.size();
+  if (!s) return std::optional<Statement>{};
+  return std::optional<Statement>(Statement(s, db_));
+}
+
+void Connection::set_authorizer(Authorizer a) {
+  authorizer_ = std::move(a);
+  sqlite3_set_authorizer(db_, authorizer_ ? &Connection::authorize_cb : nullptr, this);
+}
+
+int Connection::authorize_cb(void* self, int action, const char* a1, const char* a2,
+                             const char* db, const char*) {
+  auto* c = static_cast<Connection*>(self);
+  if (c->trusted_ || !c->authorizer_) return SQLITE_OK;
+  AuthRequest r;
+  r.action = map_action(action);
+  r.arg1 = a1 ? a1 : "";
+  r.arg2 = a2 ? a2 : "";
+  r.db = db ? db : "";
+  auto verdict = c->authorizer_(r);
+  if (!verdict) return SQLITE_OK;
+  if (!verdict->empty() && c->deny_message_.empty()) c->deny_message_ = *verdict;
+  return SQLITE_DENY;
+}
+
+int64_t Connection::changes() const { return sqlite3_changes64(db_); }
+int64_t Connection::total_changes() const { return sqlite3_total_changes64(db_); }
+int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+SqlResult<int64_t> Connection::pragma_int(const char* name) {
+  std::string q = std::string("PRAGMA ") + name;
+  bool was = trusted_;
+  trusted_ = true;
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db_, q.c_str(), -1, &s, nullptr);
+  int64_t v = 0;
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  sqlite3_finalize(s);
+  trusted_ = was;
+  if (rc != SQLITE_OK) return std::unexpected(last_error(rc, false));
+  return v;
+}
+
+SqlResult<int64_t> Connection::size_bytes() {
+  auto pages = pragma_int("page_count");
+  if (!pages) return pages;
+  auto size = pragma_int("page_size");
+  if (!size) return size;
+  return *pages * *size;
+}
+
+SqlStatus Connection::backup_to(const std::filesystem::path& file) {
+  std::error_code ec;
+  std::filesystem::remove(file, ec);
+  sqlite3* dest = nullptr;
+  int rc = sqlite3_open_v2(file.c_str(), &dest,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = dest ? sqlite3_errmsg(dest) : sqlite3_errstr(rc);
+    sqlite3_close_v2(dest);
+    return std::unexpected(make_error(rc, "cannot create " + file.string() + ": " + msg));
+  }
+  auto st = backup(dest, db_);
+  sqlite3_close_v2(dest);
+  return st;
+}
+
+SqlStatus Connection::restore_from(Connection& src) { return backup(db_, src.db_); }
+
+}  // namespace era::store::sqlite
