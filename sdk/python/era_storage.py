@@ -1121,7 +1121,7 @@ class R2Storage(_Service):
         *,
         content_type: Optional[str] = None,
         metadata: Optional[Mapping[str, str]] = None,
-        http_metadata: Optional[Mapping[str, str]] = None,
+        http_metadata: Optional[Mapping[str, Any]] = None,
         if_match: Optional[str] = None,
         if_none_match: Optional[str] = None,
         if_modified_since: Optional[DateLike] = None,
@@ -1137,12 +1137,13 @@ class R2Storage(_Service):
         ``cacheControl``, ``cacheExpiry``.  Conditions: ``if_none_match="*"`` creates only
         if absent; ``if_match=etag`` replaces only that version.  Raises
         ``PreconditionFailedError`` when a condition fails."""
-        headers = self._condition_headers(if_match, if_none_match, if_modified_since, if_unmodified_since)
+        headers: Dict[str, Any] = self._condition_headers(
+            if_match, if_none_match, if_modified_since, if_unmodified_since)
         reverse = {v: k for k, v in _HTTP_METADATA_HEADERS.items()}
         for name, value in (http_metadata or {}).items():
             if name not in reverse:
                 raise ValueError(f"unknown http_metadata field {name!r}")
-            headers[reverse[name].title()] = value
+            headers[reverse[name].title()] = _http_date(value) if name == "cacheExpiry" else value
         headers["Content-Type"] = content_type or headers.pop("Content-Type", None) or "application/octet-stream"
         for name, value in (metadata or {}).items():
             headers[f"X-Era-Meta-{name}"] = value.encode("utf-8") if not value.isascii() else value
