@@ -400,6 +400,12 @@ class EmuServer:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        self.proc = None
+        if self.data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            self.data_dir = None
 
     @property
     def pid(self):
@@ -943,8 +949,10 @@ class Bench:
                     to_ready.append(ready * 1000)
                     to_health.append((t1 - t0) * 1000)
                     rss.append(proc_status(srv.pid)["VmRSS"])
-                finally:
-                    took = srv.stop() if srv.proc else None
+                except BaseException:
+                    srv.kill()  # report the first error, not the clean-up's
+                    raise
+                took = srv.stop()
                 if took is None:
                     raise BenchError("era-emu did not exit within 10 s of SIGTERM")
                 if srv.last_rc != 0:
