@@ -1,29 +1,193 @@
 #pragma once
-// R2 semantics (placeholder until the R2 engine lands).
+// R2 semantics over the LMDB `r2` table (metadata) and the BlobStore (bodies).
+//
+// Storage: stored key = bucket \0 key → encoded ObjectMeta; the body is an immutable blob named by
+// a generated id. Strong consistency comes from ordering:
+//   1. the body streams into a temp blob (BodyWriter) while MD5 (and requested digests) run;
+//   2. the blob is renamed into place;
+//   3. one LMDB write transaction reads the current record, evaluates the conditional, and
+//      swaps in the new record (so two racing conditional puts cannot both win);
+//   4. only after commit is the replaced blob unlinked — a reader that already opened it keeps
+//      reading the old, complete body.
+// A crash between 2 and 3 leaves an orphan blob that sweep_orphans() removes at start.
+//
+// Multipart uploads live in the `uploads` table (key "r2\0" + upload id, a JSON record listing
+// part blobs). complete() concatenates the parts into one new blob (streaming copy), so reads
+// and ranges never care how an object was uploaded. Abandoned uploads expire after
+// Options::upload_ttl_ms of clock time, collected by sweep(now).
+//
+// Threads: every method may be called from any thread; each runs its own LMDB transactions.
+// Failures come back as era::Error in R2's wording (r2/errors.h); storage failures as STORE_IO.
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/op_context.h"
 #include "core/resource.h"
 #include "core/result.h"
+#include "r2/conditional.h"
+#include "r2/object.h"
+#include "r2/range.h"
 
 namespace era::store { class Lmdb; class BlobStore; }
 
 namespace era::r2 {
 
-class Engine {
+struct EngineOptions {
+  uint64_t max_put_bytes = 5368709120ull - 5242880ull;  // 5 GiB - 5 MiB, also the part maximum
+  uint64_t min_part_bytes = 5242880;                    // 5 MiB for every non-trailing part
+  uint32_t max_parts = 10000;
+  int64_t upload_ttl_ms = int64_t(7) * 24 * 3600 * 1000;  // abandoned multipart uploads
+};
+
+// Streams a request body to a temp blob, computing digests on the way. Dropping it without
+// handing it to put()/upload_part() deletes the temp file (nothing is stored).
+class BodyWriter {
  public:
-  Engine(store::Lmdb& db, store::BlobStore& blobs) : db_(db), blobs_(blobs) {}
-  // Start-up: remove blobs no object points at (crash leftovers).
-  Result<size_t> sweep_orphans() { return size_t(0); }
-  Result<size_t> sweep(int64_t) { return size_t(0); }
-  Result<size_t> clear(std::string_view) { return size_t(0); }
-  Status list_resources(const OpContext&, const ResourceFilter&,
-                        const std::function<void(Resource&&)>&) { return {}; }
+  struct Impl;
+  explicit BodyWriter(std::unique_ptr<Impl> impl);
+  BodyWriter(BodyWriter&&) noexcept;
+  ~BodyWriter();
+  // R2_ENTITY_TOO_LARGE once the total passes the limit (stop reading then); STORE_IO on disk errors.
+  Status write(const char* data, size_t n);
+  uint64_t size() const;
 
  private:
-  [[maybe_unused]] store::Lmdb& db_;
-  [[maybe_unused]] store::BlobStore& blobs_;
+  friend class Engine;
+  std::unique_ptr<Impl> impl_;
+};
+
+// An open, immutable object body. Safe to read from any thread while the object is replaced.
+class Body {
+ public:
+  struct Impl;
+  explicit Body(std::unique_ptr<Impl> impl);
+  ~Body();
+  uint64_t size() const;
+  // Up to n bytes at offset; 0 at the end.
+  Result<size_t> read_at(uint64_t offset, char* buf, size_t n) const;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+struct PutOptions {
+  HttpMetadata http;
+  CustomMetadata custom;
+  Checksums expected;  // raw digests the client supplied; verified against the body (BadDigest)
+  Conditional only_if;
+};
+
+struct GetOptions {
+  Conditional only_if;
+  std::optional<RangeSpec> range;
+  bool body = true;  // false for HEAD: no blob is opened
+};
+
+struct GetResult {
+  ObjectMeta meta;
+  CondResult cond = CondResult::pass;  // when not pass, no body and no range
+  std::optional<ByteRange> range;      // set when a range was asked for and satisfiable
+  std::shared_ptr<Body> body;
+};
+
+struct ListOptions {
+  std::string prefix;
+  std::string delimiter;
+  std::string cursor;       // opaque, from a previous ListResult
+  std::string start_after;  // keys strictly after this
+  int limit = 1000;
+};
+
+struct ListResult {
+  std::vector<ObjectMeta> objects;
+  std::vector<std::string> delimited_prefixes;
+  bool truncated = false;
+  std::string cursor;  // set only when truncated
+};
+
+struct PartRef {
+  uint32_t number = 0;
+  std::string etag;  // quoted or not
+};
+
+struct UploadedPart {
+  uint32_t number = 0;
+  std::string etag;  // MD5 hex of the part
+  uint64_t size = 0;
+};
+
+class Engine {
+ public:
+  using Options = EngineOptions;
+  Engine(store::Lmdb& db, store::BlobStore& blobs, Options opts = {});
+  ~Engine();
+  const Options& options() const { return opts_; }
+
+  // Validation that needs no body: bucket, key, metadata size. Call before reading a body.
+  Status check_put(std::string_view bucket, std::string_view key, const PutOptions& opts) const;
+
+  // A writer for one body (limit: max_put_bytes, also for parts). Digests other than MD5 run
+  // only when `expected` names them.
+  Result<BodyWriter> begin_body(const Checksums& expected = {});
+
+  // Stores the body under bucket/key. R2_PRECONDITION_FAILED when only_if fails (nothing
+  // stored); R2_BAD_DIGEST when a supplied checksum differs.
+  Result<ObjectMeta> put(const OpContext& ctx, std::string_view bucket, std::string_view key,
+                         BodyWriter&& body, const PutOptions& opts);
+  Result<ObjectMeta> put_bytes(const OpContext& ctx, std::string_view bucket, std::string_view key,
+                               std::string_view data, const PutOptions& opts);
+
+  // nullopt when missing. A failed conditional is a result (cond != pass), not an error; an
+  // unsatisfiable range is R2_INVALID_RANGE.
+  Result<std::optional<GetResult>> get(const OpContext& ctx, std::string_view bucket,
+                                       std::string_view key, const GetOptions& opts);
+  // Deleting a missing key succeeds.
+  Status del(const OpContext& ctx, std::string_view bucket, std::string_view key);
+  // Exact UTF-8 byte order; delimiter groups are S3-style (prefix incl. delimiter) and count
+  // toward limit. R2_INVALID_LIMIT / R2_INVALID_CURSOR on bad options.
+  Result<ListResult> list(const OpContext& ctx, std::string_view bucket, const ListOptions& opts);
+
+  // Multipart (S3 style). Unknown, aborted, completed or expired ids are R2_NO_SUCH_UPLOAD.
+  Result<std::string> create_multipart(const OpContext& ctx, std::string_view bucket,
+                                       std::string_view key, const HttpMetadata& http,
+                                       const CustomMetadata& custom);
+  // Cheap existence check so a handler can refuse before streaming a part.
+  Status check_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                      uint32_t part_number);
+  Result<UploadedPart> upload_part(const OpContext& ctx, std::string_view bucket,
+                                   std::string_view key, std::string_view upload_id,
+                                   uint32_t part_number, BodyWriter&& body);
+  Result<ObjectMeta> complete_multipart(const OpContext& ctx, std::string_view bucket,
+                                        std::string_view key, std::string_view upload_id,
+                                        const std::vector<PartRef>& parts);
+  Status abort_multipart(const OpContext& ctx, std::string_view bucket, std::string_view key,
+                         std::string_view upload_id);
+
+  // Start-up: removes blobs no object or upload points at, and temp files. Returns how many.
+  Result<size_t> sweep_orphans();
+  // Expires multipart uploads older than upload_ttl_ms. Returns how many.
+  Result<size_t> sweep(int64_t now_ms);
+  // Drops every object and upload of one bucket (all buckets when empty): rows first, then blobs.
+  Result<size_t> clear(std::string_view ns);
+  // Every object as Resource{type "r2", ns=bucket, key, size, metadata=customMetadata}.
+  Status list_resources(const OpContext& ctx, const ResourceFilter& filter,
+                        const std::function<void(Resource&&)>& out);
+
+ private:
+  Result<std::string> finish_body(BodyWriter& body, const Checksums& expected, Checksums& got);
+
+  store::Lmdb& db_;
+  store::BlobStore& blobs_;
+  Options opts_;
+  // Held shared from "blob renamed into place" to "record committed"; clear() takes it
+  // exclusively so it never removes a blob whose record is about to appear.
+  std::shared_mutex clear_mu_;
 };
 
 }  // namespace era::r2

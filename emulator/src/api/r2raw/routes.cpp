@@ -1,8 +1,294 @@
+// The binary R2 protocol: /api/r2/{bucket}/{key+} with raw, streamed bodies, HTTP metadata
+// headers, X-Era-Meta-* custom metadata, checksums, If-* conditionals, Range, and S3-style
+// multipart (?uploads, ?uploadId=&partNumber=). Buckets are the ERA R2 namespaces.
+// Reference: docs/api-r2.md.
+#include <charconv>
+
+#include "api/json_io.h"
+#include "api/r2raw/common.h"
 #include "api/routes.h"
+#include "core/crypto.h"
+#include "core/names.h"
+#include "core/time_util.h"
+#include "r2/engine.h"
+#include "r2/errors.h"
+#include "r2/validate.h"
 
 namespace era::api {
+namespace {
 
-// Not built yet: see the open issues.
-void add_r2raw_routes(Router&, Services&) {}
+constexpr std::string_view kMetaPrefix = "x-era-meta-";
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return out;
+}
+
+Status target(Call& c) {
+  c.ns = c.params.at(0);
+  if (auto err = core::validate_namespace(c.ns)) return fail(*err);
+  if (c.params.size() > 1) {
+    c.key = c.params[1];
+    if (auto err = r2::validate_key(c.key)) return fail(*err);
+  }
+  return {};
+}
+
+std::optional<std::string> header(const Call& c, const char* name) {
+  if (!c.req.has_header(name)) return std::nullopt;
+  return c.req.get_header_value(name);
+}
+
+Result<r2::HttpMetadata> http_from_headers(const Call& c) {
+  r2::HttpMetadata h;
+  h.content_type = header(c, "Content-Type");
+  h.content_language = header(c, "Content-Language");
+  h.content_disposition = header(c, "Content-Disposition");
+  h.content_encoding = header(c, "Content-Encoding");
+  h.cache_control = header(c, "Cache-Control");
+  if (auto e = header(c, "Expires")) {
+    auto ms = core::parse_http_date(*e);
+    if (!ms) ms = core::parse_iso8601(*e);
+    if (!ms)
+      return fail(r2::errors::invalid_argument("Expires header \"" + e->substr(0, 60) +
+                                               "\" is not an HTTP date"));
+    h.cache_expiry_ms = *ms;
+  }
+  return h;
+}
+
+r2::CustomMetadata custom_from_headers(const Call& c) {
+  r2::CustomMetadata m;
+  for (const auto& [name, value] : c.req.headers) {
+    std::string l = lower(name);
+    if (l.size() > kMetaPrefix.size() && l.starts_with(kMetaPrefix))
+      m[l.substr(kMetaPrefix.size())] = value;
+  }
+  return m;
+}
+
+Status checksums_from_headers(const Call& c, r2::Checksums& out) {
+  if (auto v = header(c, "Content-MD5")) {
+    auto raw = core::base64_decode(*v);
+    if (!raw || raw->size() != 16) return fail(r2::errors::invalid_digest("Content-MD5"));
+    out.md5 = std::move(*raw);
+  }
+  struct H { const char* name; const char* alg; size_t len; std::string* dst; };
+  for (H h : {H{"X-Era-Checksum-Md5", "MD5", 16, &out.md5},
+              H{"X-Era-Checksum-Sha1", "SHA-1", 20, &out.sha1},
+              H{"X-Era-Checksum-Sha256", "SHA-256", 32, &out.sha256}}) {
+    if (auto v = header(c, h.name))
+      if (auto e = r2::parse_hex_digest(h.alg, *v, h.len, *h.dst)) return fail(*e);
+  }
+  return {};
+}
+
+r2::Conditional conditional_from_headers(const Call& c) {
+  r2::Conditional cond;
+  cond.seconds_granularity = true;
+  if (auto v = header(c, "If-Match")) cond.etag_matches = r2::parse_etag_list(*v);
+  if (auto v = header(c, "If-None-Match")) cond.etag_does_not_match = r2::parse_etag_list(*v);
+  // Invalid dates are ignored, as RFC 9110 asks.
+  if (auto v = header(c, "If-Unmodified-Since")) cond.uploaded_before = core::parse_http_date(*v);
+  if (auto v = header(c, "If-Modified-Since")) cond.uploaded_after = core::parse_http_date(*v);
+  return cond;
+}
+
+void object_headers(httplib::Response& res, const r2::ObjectMeta& m) {
+  res.set_header("ETag", m.http_etag());
+  res.set_header("Last-Modified", core::http_date(m.uploaded_ms));
+  res.set_header("Accept-Ranges", "bytes");
+  res.set_header("X-Era-Version", m.version);
+  res.set_header("X-Era-Uploaded", core::iso8601_ms(m.uploaded_ms));
+  if (m.http.content_language) res.set_header("Content-Language", *m.http.content_language);
+  if (m.http.content_disposition) res.set_header("Content-Disposition", *m.http.content_disposition);
+  if (m.http.content_encoding) res.set_header("Content-Encoding", *m.http.content_encoding);
+  if (m.http.cache_control) res.set_header("Cache-Control", *m.http.cache_control);
+  if (m.http.cache_expiry_ms) res.set_header("Expires", core::http_date(*m.http.cache_expiry_ms));
+  if (!m.checksums.md5.empty()) res.set_header("X-Era-Checksum-Md5", core::to_hex(m.checksums.md5));
+  if (!m.checksums.sha1.empty()) res.set_header("X-Era-Checksum-Sha1", core::to_hex(m.checksums.sha1));
+  if (!m.checksums.sha256.empty())
+    res.set_header("X-Era-Checksum-Sha256", core::to_hex(m.checksums.sha256));
+  for (const auto& [k, v] : m.custom) res.set_header("X-Era-Meta-" + k, v);
+}
+
+Result<uint32_t> part_number(const Call& c) {
+  std::string raw = c.query("partNumber");
+  uint32_t n = 0;
+  auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), n);
+  if (raw.empty() || ec != std::errc() || p != raw.data() + raw.size())
+    return fail(r2::errors::invalid_argument("partNumber must be an integer between 1 and 10000, not \"" +
+                                             raw.substr(0, 40) + "\""));
+  return n;
+}
+
+// ---------------------------------------------------------------- handlers
+
+Status raw_list(Services& s, Call& c) {
+  ERA_TRY(target(c));
+  auto q = r2http::list_query(c, r2::kMaxListLimit);
+  if (!q) return fail(q.error());
+  auto r = s.r2->list(c.ctx, c.ns, q->opts);
+  if (!r) return fail(r.error());
+  send_json(c.res, 200, r2http::list_json(*r, *q));
+  return {};
+}
+
+Status raw_get(Services& s, Call& c) {
+  ERA_TRY(target(c));
+  r2::GetOptions opts;
+  opts.only_if = conditional_from_headers(c);
+  opts.body = c.req.method != "HEAD";
+  if (auto range = header(c, "Range")) opts.range = r2::parse_range_header(*range);
+  auto r = s.r2->get(c.ctx, c.ns, c.key, opts);
+  if (!r) {
+    const Error& e = r.error();
+    if (e.code == Code::R2_INVALID_RANGE && e.details.contains("size"))
+      c.res.set_header("Content-Range", "bytes */" + e.details["size"].dump());
+    return fail(e);
+  }
+  if (!*r) return fail(r2::errors::not_found());
+  const r2::GetResult& g = **r;
+  object_headers(c.res, g.meta);
+  if (g.cond == r2::CondResult::not_modified) {
+    c.res.status = 304;
+    return {};
+  }
+  if (g.cond == r2::CondResult::failed) return fail(r2::errors::precondition_failed());
+  std::string type = g.meta.http.content_type.value_or("application/octet-stream");
+  uint64_t off = 0, len = g.meta.size;
+  c.res.status = 200;
+  if (g.range) {
+    off = g.range->offset;
+    len = g.range->length;
+    c.res.status = 206;
+    c.res.set_header("Content-Range", "bytes " + std::to_string(off) + "-" +
+                                          std::to_string(off + len - 1) + "/" +
+                                          std::to_string(g.meta.size));
+  }
+  if (!g.body) {  // HEAD: headers only, with the length a GET would send
+    c.res.set_content_provider(len, type, [](size_t, size_t, httplib::DataSink&) { return false; });
+    if (len == 0) c.res.set_content(std::string(), type);
+    return {};
+  }
+  r2http::send_body(c.res, g.body, off, len, type);
+  return {};
+}
+
+Status raw_put_part(Services& s, Call& c) {
+  std::string upload_id = c.query("uploadId");
+  auto n = part_number(c);
+  if (!n) return fail(n.error());
+  if (auto st = s.r2->check_upload(c.ns, c.key, upload_id, *n); !st) {
+    r2http::close_connection(c);
+    return st;
+  }
+  ERA_TRY(r2http::check_declared_length(c, s.r2->options().max_put_bytes));
+  auto w = s.r2->begin_body();
+  if (!w) return fail(w.error());
+  ERA_TRY(r2http::stream_body(c, *w));
+  auto part = s.r2->upload_part(c.ctx, c.ns, c.key, upload_id, *n, std::move(*w));
+  if (!part) return fail(part.error());
+  c.res.set_header("ETag", "\"" + part->etag + "\"");
+  send_json(c.res, 200, {{"partNumber", part->number}, {"etag", part->etag}, {"size", part->size}});
+  return {};
+}
+
+Status raw_put(Services& s, Call& c) {
+  ERA_TRY(target(c));
+  if (c.has_query("uploadId")) return raw_put_part(s, c);
+  r2::PutOptions opts;
+  Status pre = [&]() -> Status {
+    auto http = http_from_headers(c);
+    if (!http) return fail(http.error());
+    opts.http = std::move(*http);
+    opts.custom = custom_from_headers(c);
+    ERA_TRY(checksums_from_headers(c, opts.expected));
+    opts.only_if = conditional_from_headers(c);
+    ERA_TRY(s.r2->check_put(c.ns, c.key, opts));
+    return r2http::check_declared_length(c, s.r2->options().max_put_bytes);
+  }();
+  if (!pre) {
+    r2http::close_connection(c);
+    return pre;
+  }
+  auto w = s.r2->begin_body(opts.expected);
+  if (!w) return fail(w.error());
+  ERA_TRY(r2http::stream_body(c, *w));
+  auto m = s.r2->put(c.ctx, c.ns, c.key, std::move(*w), opts);
+  if (!m) return fail(m.error());
+  c.res.set_header("ETag", m->http_etag());
+  send_json(c.res, 200, r2http::object_json(*m, false, false, true));
+  return {};
+}
+
+Status raw_delete(Services& s, Call& c) {
+  ERA_TRY(target(c));
+  if (c.has_query("uploadId")) {
+    ERA_TRY(s.r2->abort_multipart(c.ctx, c.ns, c.key, c.query("uploadId")));
+    c.res.status = 204;
+    return {};
+  }
+  ERA_TRY(s.r2->del(c.ctx, c.ns, c.key));
+  c.res.status = 204;
+  return {};
+}
+
+Status raw_post(Services& s, Call& c) {
+  ERA_TRY(target(c));
+  if (c.has_query("uploads")) {
+    auto http = http_from_headers(c);
+    if (!http) return fail(http.error());
+    auto id = s.r2->create_multipart(c.ctx, c.ns, c.key, *http, custom_from_headers(c));
+    if (!id) return fail(id.error());
+    send_json(c.res, 200, {{"key", c.key}, {"uploadId", *id}});
+    return {};
+  }
+  if (!c.has_query("uploadId"))
+    return fail(r2::errors::invalid_argument(
+        "POST on an object needs ?uploads (create a multipart upload) or ?uploadId=U (complete it)"));
+  auto body = parse_object(c.body);
+  if (!body) return fail(body.error());
+  auto parts = body->find("parts");
+  if (parts == body->end() || !parts->is_array())
+    return fail(Code::INVALID_BODY, "field \"parts\" must be an array of {partNumber, etag}");
+  std::vector<r2::PartRef> refs;
+  for (const auto& p : *parts) {
+    if (!p.is_object() || !p.contains("partNumber") || !p["partNumber"].is_number_integer() ||
+        !p.contains("etag") || !p["etag"].is_string())
+      return fail(Code::INVALID_BODY, "each part must be {\"partNumber\": integer, \"etag\": string}");
+    int64_t n = p["partNumber"].get<int64_t>();
+    if (n < 1 || n > r2::kMaxParts)
+      return fail(r2::errors::invalid_argument("partNumber must be an integer between 1 and 10000"));
+    refs.push_back({static_cast<uint32_t>(n), p["etag"].get<std::string>()});
+  }
+  auto m = s.r2->complete_multipart(c.ctx, c.ns, c.key, c.query("uploadId"), refs);
+  if (!m) return fail(m.error());
+  c.res.set_header("ETag", m->http_etag());
+  send_json(c.res, 200, r2http::object_json(*m, true, true));
+  return {};
+}
+
+}  // namespace
+
+void add_r2raw_routes(Router& r, Services& s) {
+  auto bind = [&s](Status (*fn)(Services&, Call&)) {
+    return [&s, fn](Call& c) { return fn(s, c); };
+  };
+  r.add("GET", "/api/r2/{bucket}", Service::r2, Op::list, bind(raw_list),
+        "List objects as JSON: ?prefix=&delimiter=&cursor=&startAfter=&limit=(1-1000)&include=");
+  r.add("GET", "/api/r2/{bucket}/{key+}", Service::r2, Op::get, bind(raw_get),
+        "Stream an object (Range, If-*; HEAD for headers only)");
+  r.add("PUT", "/api/r2/{bucket}/{key+}", Service::r2, Op::put, bind(raw_put),
+        "Stream a raw body in (headers: Content-*, X-Era-Meta-*, checksums, If-*); "
+        "?uploadId=&partNumber= uploads a multipart part",
+        /*stream_body=*/true);
+  r.add("DELETE", "/api/r2/{bucket}/{key+}", Service::r2, Op::del, bind(raw_delete),
+        "Delete an object (204 also when missing); ?uploadId= aborts a multipart upload");
+  r.add("POST", "/api/r2/{bucket}/{key+}", Service::r2, Op::multipart_create, bind(raw_post),
+        "?uploads creates a multipart upload; ?uploadId= completes it with {parts:[{partNumber, etag}]}");
+}
 
 }  // namespace era::api

@@ -1,0 +1,309 @@
+#include "r2/engine.h"
+
+#include <mutex>
+
+#include "core/crypto.h"
+#include "core/names.h"
+#include "r2/errors.h"
+#include "r2/internal.h"
+#include "r2/validate.h"
+#include "store/blob_store.h"
+#include "store/lmdb.h"
+
+namespace era::r2 {
+
+using store::Table;
+
+// ---------------------------------------------------------------- body writer / body
+
+BodyWriter::BodyWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+BodyWriter::BodyWriter(BodyWriter&&) noexcept = default;
+BodyWriter::~BodyWriter() = default;
+
+Status BodyWriter::write(const char* data, size_t n) {
+  Impl& w = *impl_;
+  if (w.size + n > w.limit) return fail(errors::entity_too_large(w.limit));
+  w.size += n;
+  w.md5.update(data, n);
+  if (w.sha1) w.sha1->update(data, n);
+  if (w.sha256) w.sha256->update(data, n);
+  // Coalesce the server's small reads into large writes.
+  if (w.buf.size() + n > kWriteBuffer) {
+    ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
+    w.buf.clear();
+    if (n >= kWriteBuffer) return w.blob.write(data, n);
+  }
+  w.buf.append(data, n);
+  return {};
+}
+
+uint64_t BodyWriter::size() const { return impl_->size; }
+
+Body::Body(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Body::~Body() = default;
+uint64_t Body::size() const { return impl_->reader.size(); }
+Result<size_t> Body::read_at(uint64_t offset, char* buf, size_t n) const {
+  return impl_->reader.read_at(offset, buf, n);
+}
+
+// ---------------------------------------------------------------- engine
+
+Engine::Engine(store::Lmdb& db, store::BlobStore& blobs, Options opts)
+    : db_(db), blobs_(blobs), opts_(opts) {}
+Engine::~Engine() = default;
+
+Status Engine::check_put(std::string_view bucket, std::string_view key,
+                         const PutOptions& opts) const {
+  if (auto e = core::validate_namespace(bucket)) return fail(*e);
+  if (auto e = validate_key(key)) return fail(*e);
+  if (auto e = validate_custom_metadata(opts.custom)) return fail(*e);
+  return {};
+}
+
+Result<BodyWriter> Engine::begin_body(const Checksums& expected) {
+  auto blob = blobs_.create();
+  if (!blob) return fail(blob.error());
+  auto impl = std::make_unique<BodyWriter::Impl>(std::move(*blob), opts_.max_put_bytes);
+  if (!expected.sha1.empty()) impl->sha1 = std::make_unique<core::Digest>(core::Digest::Alg::sha1);
+  if (!expected.sha256.empty())
+    impl->sha256 = std::make_unique<core::Digest>(core::Digest::Alg::sha256);
+  return BodyWriter(std::move(impl));
+}
+
+Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expected,
+                                        Checksums& got) {
+  BodyWriter::Impl& w = *body.impl_;
+  if (!w.buf.empty()) {
+    ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
+    w.buf.clear();
+  }
+  got.md5 = w.md5.finish();
+  if (w.sha1) got.sha1 = w.sha1->finish();
+  if (w.sha256) got.sha256 = w.sha256->finish();
+  auto check = [](const char* alg, const std::string& want, const std::string& have) -> Status {
+    if (!want.empty() && want != have)
+      return fail(errors::bad_digest(alg, core::to_hex(want), core::to_hex(have)));
+    return {};
+  };
+  ERA_TRY(check("MD5", expected.md5, got.md5));
+  ERA_TRY(check("SHA-1", expected.sha1, got.sha1));
+  ERA_TRY(check("SHA-256", expected.sha256, got.sha256));
+  return core::to_hex(got.md5);
+}
+
+Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, std::string_view key,
+                               BodyWriter&& body, const PutOptions& opts) {
+  ERA_TRY(check_put(bucket, key, opts));
+  BodyWriter w(std::move(body));
+  ObjectMeta m;
+  auto etag = finish_body(w, opts.expected, m.checksums);
+  if (!etag) return fail(etag.error());
+  m.key = std::string(key);
+  m.size = w.size();
+  m.etag = std::move(*etag);
+  m.version = core::random_id(16);
+  m.uploaded_ms = ctx.now_ms;
+  m.http = opts.http;
+  m.custom = opts.custom;
+
+  std::shared_lock clear_guard(clear_mu_);
+  auto id = w.impl_->blob.commit();
+  if (!id) return fail(id.error());
+  m.blob = std::move(*id);
+  std::string old_blob;
+  Status st = [&]() -> Status {
+    auto txn = db_.begin_write();
+    if (!txn) return fail(txn.error());
+    std::string skey = storage_key(bucket, key);
+    auto cur = txn->get(Table::r2, skey);
+    if (!cur) return fail(cur.error());
+    std::optional<ObjectMeta> existing;
+    if (*cur) existing = decode_object(**cur);
+    if (evaluate(opts.only_if, existing ? &*existing : nullptr) != CondResult::pass)
+      return fail(errors::precondition_failed());
+    m.created_ms = existing ? existing->created_ms : m.uploaded_ms;
+    ERA_TRY(txn->put(Table::r2, skey, encode_object(m)));
+    ERA_TRY(txn->commit());
+    if (existing) old_blob = existing->blob;
+    return {};
+  }();
+  clear_guard.unlock();
+  if (!st) {
+    (void)blobs_.remove(m.blob);
+    return fail(st.error());
+  }
+  if (!old_blob.empty()) (void)blobs_.remove(old_blob);
+  return m;
+}
+
+Result<ObjectMeta> Engine::put_bytes(const OpContext& ctx, std::string_view bucket,
+                                     std::string_view key, std::string_view data,
+                                     const PutOptions& opts) {
+  ERA_TRY(check_put(bucket, key, opts));
+  auto w = begin_body(opts.expected);
+  if (!w) return fail(w.error());
+  ERA_TRY(w->write(data.data(), data.size()));
+  return put(ctx, bucket, key, std::move(*w), opts);
+}
+
+Result<std::optional<GetResult>> Engine::get(const OpContext&, std::string_view bucket,
+                                             std::string_view key, const GetOptions& opts) {
+  if (auto e = core::validate_namespace(bucket)) return fail(*e);
+  if (auto e = validate_key(key)) return fail(*e);
+  std::string skey = storage_key(bucket, key);
+  // A concurrent overwrite may unlink the blob between reading the record and opening it;
+  // the record has changed by then, so read it again.
+  for (int attempt = 0;; ++attempt) {
+    GetResult out;
+    {
+      auto txn = db_.begin_read();
+      if (!txn) return fail(txn.error());
+      auto cur = txn->get(Table::r2, skey);
+      if (!cur) return fail(cur.error());
+      if (!*cur) return std::optional<GetResult>{};
+      auto m = decode_object(**cur);
+      if (!m) return fail(Code::STORE_CORRUPT, "malformed R2 record");
+      out.meta = std::move(*m);
+      out.meta.key = std::string(key);
+    }
+    out.cond = evaluate(opts.only_if, &out.meta);
+    if (out.cond != CondResult::pass) return std::optional<GetResult>(std::move(out));
+    if (opts.range) {
+      auto r = resolve(*opts.range, out.meta.size);
+      if (!r) return fail(Error(r.error()).with_details({{"size", out.meta.size}}));
+      out.range = *r;
+    }
+    if (!opts.body) return std::optional<GetResult>(std::move(out));
+    auto reader = blobs_.open(out.meta.blob);
+    if (!reader) {
+      if (attempt < 8) continue;
+      return fail(reader.error());
+    }
+    out.body = std::make_shared<Body>(std::make_unique<Body::Impl>(std::move(*reader)));
+    return std::optional<GetResult>(std::move(out));
+  }
+}
+
+Status Engine::del(const OpContext&, std::string_view bucket, std::string_view key) {
+  if (auto e = core::validate_namespace(bucket)) return fail(*e);
+  if (auto e = validate_key(key)) return fail(*e);
+  std::string old_blob;
+  {
+    auto txn = db_.begin_write();
+    if (!txn) return fail(txn.error());
+    std::string skey = storage_key(bucket, key);
+    auto cur = txn->get(Table::r2, skey);
+    if (!cur) return fail(cur.error());
+    if (!*cur) return {};
+    if (auto m = decode_object(**cur)) old_blob = m->blob;
+    auto d = txn->del(Table::r2, skey);
+    if (!d) return fail(d.error());
+    ERA_TRY(txn->commit());
+  }
+  if (!old_blob.empty()) (void)blobs_.remove(old_blob);
+  return {};
+}
+
+Result<ListResult> Engine::list(const OpContext&, std::string_view bucket,
+                                const ListOptions& opts) {
+  if (auto e = core::validate_namespace(bucket)) return fail(*e);
+  if (auto e = validate_limit(opts.limit)) return fail(*e);
+  const std::string base = bucket_prefix(bucket);
+  // Everything that starts with a delimited group sorts before group + 1024 x 0xff, because
+  // keys are at most 1,024 bytes: resuming "after" that skips the whole group in one seek.
+  auto after_group = [&](std::string_view group) {
+    return base + std::string(group) + std::string(kMaxKeyBytes, '\xff');
+  };
+
+  std::string after;
+  if (!opts.cursor.empty()) {
+    auto c = core::base64_decode(opts.cursor);
+    if (!c || c->size() < 2 || ((*c)[0] != 'k' && (*c)[0] != 'p')) return fail(errors::invalid_cursor());
+    std::string_view last = std::string_view(*c).substr(1);
+    after = (*c)[0] == 'p' ? after_group(last) : base + std::string(last);
+  }
+  if (!opts.start_after.empty()) {
+    std::string sa = base + opts.start_after;
+    if (sa > after) after = std::move(sa);
+  }
+
+  auto txn = db_.begin_read();
+  if (!txn) return fail(txn.error());
+  ListResult out;
+  int count = 0;
+  char last_kind = 0;
+  std::string last;
+  const std::string scan_prefix = base + opts.prefix;
+  for (;;) {
+    bool restart = false;
+    Status corrupt;
+    ERA_TRY(txn->scan(Table::r2, scan_prefix, after, [&](std::string_view k, std::string_view v) {
+      std::string_view key = k.substr(base.size());
+      if (!opts.delimiter.empty()) {
+        size_t pos = key.find(opts.delimiter, opts.prefix.size());
+        if (pos != std::string_view::npos) {
+          if (count == opts.limit) {
+            out.truncated = true;
+            return false;
+          }
+          std::string group(key.substr(0, pos + opts.delimiter.size()));
+          after = after_group(group);
+          out.delimited_prefixes.push_back(group);
+          last_kind = 'p';
+          last = std::move(group);
+          ++count;
+          restart = true;
+          return false;
+        }
+      }
+      if (count == opts.limit) {
+        out.truncated = true;
+        return false;
+      }
+      auto m = decode_object(v);
+      if (!m) {
+        corrupt = fail(Code::STORE_CORRUPT, "malformed R2 record");
+        return false;
+      }
+      m->key = std::string(key);
+      out.objects.push_back(std::move(*m));
+      last_kind = 'k';
+      last = std::string(key);
+      ++count;
+      return true;
+    }));
+    if (!corrupt) return fail(corrupt.error());
+    if (!restart) break;
+  }
+  if (out.truncated) out.cursor = core::base64_encode(std::string(1, last_kind) + last);
+  return out;
+}
+
+Status Engine::list_resources(const OpContext&, const ResourceFilter& filter,
+                              const std::function<void(Resource&&)>& out) {
+  if (!filter.type.empty() && filter.type != "r2") return {};
+  auto txn = db_.begin_read();
+  if (!txn) return fail(txn.error());
+  std::string prefix;
+  if (!filter.ns.empty()) prefix = bucket_prefix(filter.ns) + filter.key_prefix;
+  return txn->scan(Table::r2, prefix, {}, [&](std::string_view k, std::string_view v) {
+    size_t zero = k.find('\0');
+    if (zero == std::string_view::npos) return true;
+    std::string_view key = k.substr(zero + 1);
+    if (!key.starts_with(filter.key_prefix)) return true;
+    auto m = decode_object(v);
+    if (!m) return true;
+    Resource r;
+    r.type = "r2";
+    r.ns = std::string(k.substr(0, zero));
+    r.key = std::string(key);
+    r.size = m->size;
+    if (!m->custom.empty()) r.metadata = custom_metadata_json(m->custom);
+    r.created_ms = m->created_ms;
+    r.updated_ms = m->uploaded_ms;
+    out(std::move(r));
+    return true;
+  });
+}
+
+}  // namespace era::r2

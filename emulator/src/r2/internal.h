@@ -1,0 +1,45 @@
+#pragma once
+// Engine internals shared by engine.cpp and multipart.cpp (not for api/).
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/crypto.h"
+#include "r2/engine.h"
+#include "store/blob_store.h"
+
+namespace era::r2 {
+
+inline constexpr size_t kWriteBuffer = size_t(1) << 20;
+inline constexpr std::string_view kUploadPrefix{"r2\0", 3};  // uploads table: "r2\0" + upload id
+
+inline std::string bucket_prefix(std::string_view bucket) {
+  std::string p(bucket);
+  p.push_back('\0');
+  return p;
+}
+inline std::string storage_key(std::string_view bucket, std::string_view key) {
+  std::string k = bucket_prefix(bucket);
+  k.append(key);
+  return k;
+}
+inline std::string upload_key(std::string_view upload_id) {
+  return std::string(kUploadPrefix) + std::string(upload_id);
+}
+
+struct BodyWriter::Impl {
+  Impl(store::BlobWriter b, uint64_t max) : blob(std::move(b)), limit(max) {}
+  store::BlobWriter blob;
+  uint64_t limit;
+  uint64_t size = 0;
+  std::string buf;
+  core::Digest md5{core::Digest::Alg::md5};
+  std::unique_ptr<core::Digest> sha1, sha256;
+};
+
+struct Body::Impl {
+  explicit Impl(store::BlobReader r) : reader(std::move(r)) {}
+  store::BlobReader reader;
+};
+
+}  // namespace era::r2

@@ -1,0 +1,147 @@
+#include "r2/object.h"
+
+#include <cstring>
+
+#include "core/crypto.h"
+#include "core/time_util.h"
+
+namespace era::r2 {
+namespace {
+
+// Record v1: [u8 1][u64 size][i64 uploaded][i64 created][u32 parts]
+//            [str blob][str etag][str version][str md5][str sha1][str sha256]
+//            5 x [u8 present][str]  (type, language, disposition, encoding, cache-control)
+//            [u8 present][i64 cache expiry] [u32 n] n x ([str name][str value])
+// where str = [u32 length][bytes].
+constexpr uint8_t kVersion = 1;
+
+struct Out {
+  std::string s;
+  template <class T>
+  void raw(T v) { s.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  void str(std::string_view v) {
+    raw<uint32_t>(static_cast<uint32_t>(v.size()));
+    s.append(v);
+  }
+  void opt(const std::optional<std::string>& v) {
+    raw<uint8_t>(v ? 1 : 0);
+    if (v) str(*v);
+  }
+};
+
+struct In {
+  std::string_view b;
+  bool ok = true;
+  template <class T>
+  T raw() {
+    T v{};
+    if (b.size() < sizeof v) { ok = false; return v; }
+    std::memcpy(&v, b.data(), sizeof v);
+    b.remove_prefix(sizeof v);
+    return v;
+  }
+  std::string str() {
+    uint32_t n = raw<uint32_t>();
+    if (!ok || b.size() < n) { ok = false; return {}; }
+    std::string v(b.substr(0, n));
+    b.remove_prefix(n);
+    return v;
+  }
+  std::optional<std::string> opt() {
+    if (raw<uint8_t>() == 0) return std::nullopt;
+    return str();
+  }
+};
+
+}  // namespace
+
+std::string encode_object(const ObjectMeta& m) {
+  Out o;
+  o.s.reserve(128 + m.blob.size() + m.etag.size());
+  o.raw<uint8_t>(kVersion);
+  o.raw<uint64_t>(m.size);
+  o.raw<int64_t>(m.uploaded_ms);
+  o.raw<int64_t>(m.created_ms);
+  o.raw<uint32_t>(m.parts);
+  o.str(m.blob);
+  o.str(m.etag);
+  o.str(m.version);
+  o.str(m.checksums.md5);
+  o.str(m.checksums.sha1);
+  o.str(m.checksums.sha256);
+  o.opt(m.http.content_type);
+  o.opt(m.http.content_language);
+  o.opt(m.http.content_disposition);
+  o.opt(m.http.content_encoding);
+  o.opt(m.http.cache_control);
+  o.raw<uint8_t>(m.http.cache_expiry_ms ? 1 : 0);
+  if (m.http.cache_expiry_ms) o.raw<int64_t>(*m.http.cache_expiry_ms);
+  o.raw<uint32_t>(static_cast<uint32_t>(m.custom.size()));
+  for (const auto& [k, v] : m.custom) {
+    o.str(k);
+    o.str(v);
+  }
+  return std::move(o.s);
+}
+
+std::optional<ObjectMeta> decode_object(std::string_view bytes) {
+  In in{bytes};
+  if (in.raw<uint8_t>() != kVersion) return std::nullopt;
+  ObjectMeta m;
+  m.size = in.raw<uint64_t>();
+  m.uploaded_ms = in.raw<int64_t>();
+  m.created_ms = in.raw<int64_t>();
+  m.parts = in.raw<uint32_t>();
+  m.blob = in.str();
+  m.etag = in.str();
+  m.version = in.str();
+  m.checksums.md5 = in.str();
+  m.checksums.sha1 = in.str();
+  m.checksums.sha256 = in.str();
+  m.http.content_type = in.opt();
+  m.http.content_language = in.opt();
+  m.http.content_disposition = in.opt();
+  m.http.content_encoding = in.opt();
+  m.http.cache_control = in.opt();
+  if (in.raw<uint8_t>()) m.http.cache_expiry_ms = in.raw<int64_t>();
+  uint32_t n = in.raw<uint32_t>();
+  for (uint32_t i = 0; in.ok && i < n; ++i) {
+    std::string k = in.str();
+    m.custom[std::move(k)] = in.str();
+  }
+  if (!in.ok || !in.b.empty()) return std::nullopt;
+  return m;
+}
+
+nlohmann::json http_metadata_json(const HttpMetadata& h) {
+  nlohmann::json j = nlohmann::json::object();
+  if (h.content_type) j["contentType"] = *h.content_type;
+  if (h.content_language) j["contentLanguage"] = *h.content_language;
+  if (h.content_disposition) j["contentDisposition"] = *h.content_disposition;
+  if (h.content_encoding) j["contentEncoding"] = *h.content_encoding;
+  if (h.cache_control) j["cacheControl"] = *h.cache_control;
+  if (h.cache_expiry_ms) j["cacheExpiry"] = core::iso8601_ms(*h.cache_expiry_ms);
+  return j;
+}
+
+nlohmann::json custom_metadata_json(const CustomMetadata& c) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : c) j[k] = v;
+  return j;
+}
+
+nlohmann::json checksums_json(const Checksums& c) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!c.md5.empty()) j["md5"] = core::to_hex(c.md5);
+  if (!c.sha1.empty()) j["sha1"] = core::to_hex(c.sha1);
+  if (!c.sha256.empty()) j["sha256"] = core::to_hex(c.sha256);
+  return j;
+}
+
+size_t custom_metadata_bytes(const CustomMetadata& c) {
+  size_t n = 0;
+  for (const auto& [k, v] : c) n += k.size() + v.size();
+  return n;
+}
+
+}  // namespace era::r2

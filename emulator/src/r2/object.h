@@ -1,0 +1,56 @@
+#pragma once
+// The R2 object model (shared/spec/cloudflare-storage-semantics.md §2.3) and its stored record.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace era::r2 {
+
+struct HttpMetadata {
+  std::optional<std::string> content_type, content_language, content_disposition,
+      content_encoding, cache_control;
+  std::optional<int64_t> cache_expiry_ms;
+  bool empty() const {
+    return !content_type && !content_language && !content_disposition && !content_encoding &&
+           !cache_control && !cache_expiry_ms;
+  }
+};
+
+using CustomMetadata = std::map<std::string, std::string>;
+
+// Raw digest bytes; empty = absent.
+struct Checksums {
+  std::string md5, sha1, sha256;
+};
+
+struct ObjectMeta {
+  std::string key;
+  std::string blob;        // blob id holding the body
+  uint64_t size = 0;
+  std::string etag;        // unquoted: MD5 hex, or "<md5-of-md5s>-<parts>" for multipart
+  std::string version;     // random per upload
+  int64_t uploaded_ms = 0;
+  int64_t created_ms = 0;  // first time this key was written (kept across overwrites)
+  uint32_t parts = 0;      // multipart part count, 0 for single PUT
+  HttpMetadata http;
+  CustomMetadata custom;
+  Checksums checksums;
+
+  std::string http_etag() const { return "\"" + etag + "\""; }
+};
+
+std::string encode_object(const ObjectMeta& m);  // key is not stored (it is the LMDB key)
+std::optional<ObjectMeta> decode_object(std::string_view bytes);
+
+// JSON forms used on the wire and in the upload record. cacheExpiry is an ISO-8601 string.
+nlohmann::json http_metadata_json(const HttpMetadata& h);
+nlohmann::json custom_metadata_json(const CustomMetadata& c);
+nlohmann::json checksums_json(const Checksums& c);  // hex strings, absent ones omitted
+// Bytes that count toward the 8,192-byte custom metadata limit (sum of key and value lengths).
+size_t custom_metadata_bytes(const CustomMetadata& c);
+
+}  // namespace era::r2
