@@ -132,6 +132,59 @@ uint64_t Lmdb::used_bytes() const {
   return uint64_t(info.me_last_pgno + 1) * st.ms_psize;
 }
 
+Status Lmdb::copy_to(const std::filesystem::path& dir) {
+  int rc = mdb_env_copy2(env_, dir.c_str(), MDB_CP_COMPACT);
+  if (rc) return fail(lmdb_error(rc, "copy to " + dir.string()));
+  return {};
+}
+
+Status Lmdb::restore_from(const std::filesystem::path& dir, std::initializer_list<Table> tables) {
+  // The copy is opened read-only without a lock file: nothing else ever opens it.
+  MDB_env* src = nullptr;
+  int rc = mdb_env_create(&src);
+  if (rc) return fail(lmdb_error(rc, "env_create"));
+  struct EnvCloser {
+    MDB_env* e;
+    ~EnvCloser() { mdb_env_close(e); }
+  } closer{src};
+  mdb_env_set_maxdbs(src, 8);
+  mdb_env_set_mapsize(src, size_t(1) << 36);
+  rc = mdb_env_open(src, dir.c_str(), MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS, 0644);
+  if (rc) return fail(lmdb_error(rc, "open snapshot " + dir.string()));
+  MDB_txn* rtxn = nullptr;
+  rc = mdb_txn_begin(src, nullptr, MDB_RDONLY, &rtxn);
+  if (rc) return fail(lmdb_error(rc, "begin snapshot read"));
+  struct TxnAborter {
+    MDB_txn* t;
+    ~TxnAborter() { mdb_txn_abort(t); }
+  } rabort{rtxn};
+
+  auto w = begin_write();
+  if (!w) return fail(w.error());
+  for (Table t : tables) {
+    MDB_dbi dst = dbis_[static_cast<int>(t)];
+    rc = mdb_drop(w->txn_, dst, 0);
+    if (rc) return fail(lmdb_error(rc, "drop"));
+    MDB_dbi from;
+    rc = mdb_dbi_open(rtxn, kTableNames[static_cast<int>(t)], 0, &from);
+    if (rc == MDB_NOTFOUND) continue;
+    if (rc) return fail(lmdb_error(rc, "open snapshot table"));
+    Cursor cur;
+    rc = mdb_cursor_open(rtxn, from, &cur.c);
+    if (rc) return fail(lmdb_error(rc, "cursor"));
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur.c, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+      // Same comparator, keys arrive sorted: append is the fast path.
+      int prc = mdb_put(w->txn_, dst, &k, &v, MDB_APPEND);
+      if (prc) return fail(lmdb_error(prc, "restore put"));
+      rc = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT);
+    }
+    if (rc != MDB_NOTFOUND) return fail(lmdb_error(rc, "cursor_get"));
+  }
+  return w->commit();
+}
+
 // ---------------------------------------------------------------- Txn
 
 Txn::Txn(Txn&& o) noexcept
@@ -196,7 +249,8 @@ Status Txn::scan(Table t, std::string_view prefix, std::string_view after, const
     if (a > start) start = std::string(a);
   }
   MDB_val k = val(start), v;
-  rc = mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
+  // LMDB rejects a zero-length key: an empty start means "from the first key".
+  rc = mdb_cursor_get(cur.c, &k, &v, start.empty() ? MDB_FIRST : MDB_SET_RANGE);
 
   struct Item {
     std::string key;

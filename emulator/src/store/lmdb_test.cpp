@@ -96,3 +96,14 @@ TEST_CASE("lmdb: erase_prefix removes exactly the prefixed keys", "[store][lmdb]
   REQUIRE(txn->commit());
   CHECK(scan_all(**db, "") == std::vector<std::string>{std::string("ab\0x", 4)});
 }
+
+TEST_CASE("lmdb: scanning everything from an empty prefix works on empty and full tables",
+          "[store][lmdb]") {
+  test::TempDir dir;
+  auto db = Lmdb::open(dir.path, {});
+  REQUIRE(db);
+  CHECK(scan_all(**db, "").empty());
+  put(**db, "b", "2");
+  put(**db, "a", "1");
+  CHECK(scan_all(**db, "") == std::vector<std::string>{"a", "b"});
+}
