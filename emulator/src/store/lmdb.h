@@ -15,6 +15,7 @@
 // a transaction must be used by the thread that began it.
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +81,14 @@ class Lmdb {
 
   // Bytes of the data file actually used (for stats).
   uint64_t used_bytes() const;
+
+  // Snapshots. copy_to writes a consistent, compacted copy of the whole environment into an
+  // existing empty directory (mdb_env_copy2; readers and writers may continue meanwhile).
+  Status copy_to(const std::filesystem::path& dir);
+  // Replaces every row of `tables` with the rows of the copy in `dir`, inside one write
+  // transaction: readers see the old state or the new one, never a mix. A table missing from
+  // the copy becomes empty.
+  Status restore_from(const std::filesystem::path& dir, std::initializer_list<Table> tables);
 
  private:
   friend class Txn;
