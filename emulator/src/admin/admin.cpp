@@ -1,0 +1,249 @@
+// Reset and snapshots. Seed and inspect live in seed.cpp and inspect.cpp.
+#include "admin/admin.h"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+
+#include "core/clock.h"
+#include "core/events.h"
+#include "core/faults.h"
+#include "core/names.h"
+#include "d1/engine.h"
+#include "kv/engine.h"
+#include "r2/engine.h"
+#include "store/blob_store.h"
+#include "store/lmdb.h"
+#include "store/paths.h"
+
+namespace era::admin {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+Error io_error(const std::string& what, const std::error_code& ec) {
+  return Error(Code::STORE_IO, what + ": " + ec.message());
+}
+
+Status check_snapshot_name(std::string_view name) {
+  if (!core::is_valid_name(name))
+    return fail(Error(Code::INVALID_SNAPSHOT, "invalid snapshot name \"" + std::string(name.substr(0, 80)) +
+                                                  "\": use 1-63 characters of [A-Za-z0-9_-]")
+                    .with_details({{"field", "name"}}));
+  return {};
+}
+
+uint64_t dir_bytes(const fs::path& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    std::error_code e2;
+    if (it->is_regular_file(e2)) total += it->file_size(e2);
+  }
+  return total;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------ reset
+
+Result<ResetReport> Admin::reset(const ResetRequest& req) {
+  if (!req.service.empty() && req.service != "kv" && req.service != "r2" && req.service != "d1")
+    return fail(Error(Code::INVALID_BODY, "\"service\" must be kv, r2 or d1 (or absent for all)")
+                    .with_details({{"field", "service"}}));
+  if (!req.ns.empty())
+    if (auto err = core::validate_namespace(req.ns)) return fail(*err);
+  auto t0 = Clock::now();
+  std::lock_guard lock(lock_);
+  ResetReport rep;
+  bool all = req.service.empty();
+  if (all || req.service == "kv") {
+    auto n = d_.kv.clear(req.ns);
+    if (!n) return fail(n.error());
+    rep.kv = *n;
+  }
+  if (all || req.service == "r2") {
+    auto n = d_.r2.clear(req.ns);
+    if (!n) return fail(n.error());
+    rep.r2 = *n;
+  }
+  if (all || req.service == "d1") {
+    auto n = d_.d1.clear(req.ns);
+    if (!n) return fail(n.error());
+    rep.d1 = *n;
+  }
+  for (auto& hook : hooks_) ERA_TRY(hook(req.service, req.ns));
+  if (!req.keep_faults) {
+    d_.faults.clear();
+    rep.faults_cleared = true;
+  }
+  if (!req.keep_clock) {
+    d_.clock.reset();
+    rep.clock_reset = true;
+  }
+  if (all && req.ns.empty() && !req.keep_events) {
+    d_.events.clear();
+    rep.events_cleared = true;
+  }
+  rep.duration_ms = ms_since(t0);
+  return rep;
+}
+
+// -------------------------------------------------------------------------------- snapshots
+
+Status Admin::snapshot_locked(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir / "lmdb", ec);
+  if (!ec) fs::create_directories(dir / "blobs", ec);
+  if (!ec) fs::create_directories(dir / "d1", ec);
+  if (ec) return fail(io_error("cannot create " + dir.string(), ec));
+  ERA_TRY(d_.lmdb.copy_to(dir / "lmdb"));
+  // Bodies are immutable files named by id: a hard link shares them at no copy cost. Linking
+  // every blob (not only the referenced ones) keeps this independent of the R2 record format;
+  // restore sweeps whatever the restored records do not point at.
+  const fs::path root = d_.paths.blobs_dir();
+  for (auto shard = fs::directory_iterator(root, ec); !ec && shard != fs::directory_iterator();
+       shard.increment(ec)) {
+    std::error_code e2;
+    if (!shard->is_directory(e2) || shard->path() == d_.paths.blob_tmp_dir()) continue;
+    for (auto f = fs::directory_iterator(shard->path(), e2); !e2 && f != fs::directory_iterator();
+         f.increment(e2)) {
+      std::string id = f->path().filename().string();
+      ERA_TRY(d_.blobs.link_to(id, dir / "blobs" / id));
+    }
+    if (e2) return fail(io_error("cannot list " + shard->path().string(), e2));
+  }
+  if (ec) return fail(io_error("cannot list " + root.string(), ec));
+  return d_.d1.snapshot_to(dir / "d1");
+}
+
+Result<SnapshotInfo> Admin::save_snapshot(std::string_view name) {
+  ERA_TRY(check_snapshot_name(name));
+  auto t0 = Clock::now();
+  const fs::path final_dir = d_.paths.snapshot(name);
+  const fs::path tmp = d_.paths.snapshot("." + std::string(name) + ".tmp");
+  const fs::path old = d_.paths.snapshot("." + std::string(name) + ".old");
+  // Held to the end: a concurrent save of the same name must not share the temp directory.
+  std::lock_guard lock(lock_);
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::remove_all(old, ec);
+  SnapshotInfo info;
+  info.name = std::string(name);
+  info.created_ms = d_.clock.now_ms();
+  if (Status st = snapshot_locked(tmp); !st) {
+    fs::remove_all(tmp, ec);
+    return fail(st.error());
+  }
+  {
+    std::ofstream meta(tmp / "snapshot.json");
+    meta << nlohmann::json{{"name", info.name}, {"created_ms", info.created_ms}}.dump() << "\n";
+    if (!meta) {
+      fs::remove_all(tmp, ec);
+      return fail(Code::STORE_IO, "cannot write " + (tmp / "snapshot.json").string());
+    }
+  }
+  // Swap into place: the old snapshot of this name survives until the new one is complete.
+  ec.clear();
+  if (fs::exists(final_dir, ec)) fs::rename(final_dir, old, ec);
+  if (!ec) fs::rename(tmp, final_dir, ec);
+  if (ec) {
+    fs::remove_all(tmp, ec);
+    return fail(io_error("cannot install snapshot " + info.name, ec));
+  }
+  fs::remove_all(old, ec);
+  info.bytes = dir_bytes(final_dir);
+  info.duration_ms = ms_since(t0);
+  return info;
+}
+
+Result<SnapshotInfo> Admin::read_info(std::string_view name) {
+  const fs::path dir = d_.paths.snapshot(name);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec) || !fs::exists(dir / "snapshot.json", ec))
+    return fail(Error(Code::SNAPSHOT_NOT_FOUND, "no snapshot named \"" + std::string(name) + "\"")
+                    .with_details({{"name", std::string(name)}}));
+  SnapshotInfo info;
+  info.name = std::string(name);
+  std::ifstream in(dir / "snapshot.json");
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_object() && j.contains("created_ms") && j["created_ms"].is_number_integer())
+    info.created_ms = j["created_ms"].get<int64_t>();
+  info.bytes = dir_bytes(dir);
+  return info;
+}
+
+Result<std::vector<SnapshotInfo>> Admin::list_snapshots() {
+  std::vector<SnapshotInfo> out;
+  std::error_code ec;
+  const fs::path root = d_.paths.snapshots_dir();
+  if (!fs::exists(root, ec)) return out;
+  for (auto it = fs::directory_iterator(root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!core::is_valid_name(name)) continue;  // hidden temp dirs
+    auto info = read_info(name);
+    if (info) out.push_back(std::move(*info));
+  }
+  if (ec) return fail(io_error("cannot list " + root.string(), ec));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+Status Admin::restore_locked(const fs::path& dir) {
+  // 1. Bodies first: link the snapshot's blobs back (ids are unique and bodies immutable, so
+  //    an id already present is the same body). Nothing points at them yet.
+  std::error_code ec;
+  for (auto f = fs::directory_iterator(dir / "blobs", ec); !ec && f != fs::directory_iterator();
+       f.increment(ec)) {
+    std::string id = f->path().filename().string();
+    fs::path dest = d_.paths.blob(id);
+    std::error_code e2;
+    if (fs::exists(dest, e2)) continue;
+    fs::create_directories(dest.parent_path(), e2);
+    fs::create_hard_link(f->path(), dest, e2);
+    if (e2) return fail(io_error("cannot restore blob " + id, e2));
+  }
+  if (ec) return fail(io_error("cannot list " + (dir / "blobs").string(), ec));
+  // 2. KV and R2 records (and multipart uploads) in one LMDB transaction.
+  ERA_TRY(d_.lmdb.restore_from(dir / "lmdb",
+                               {store::Table::kv, store::Table::r2, store::Table::uploads}));
+  // 3. D1 databases.
+  ERA_TRY(d_.d1.restore_from(dir / "d1"));
+  // 4. Bodies the restored records no longer reference.
+  auto swept = d_.r2.sweep_orphans();
+  if (!swept) return fail(swept.error());
+  return {};
+}
+
+Result<SnapshotInfo> Admin::restore_snapshot(std::string_view name) {
+  ERA_TRY(check_snapshot_name(name));
+  auto t0 = Clock::now();
+  auto info = read_info(name);
+  if (!info) return fail(info.error());
+  {
+    std::lock_guard lock(lock_);
+    ERA_TRY(restore_locked(d_.paths.snapshot(name)));
+  }
+  info->duration_ms = ms_since(t0);
+  return info;
+}
+
+Status Admin::delete_snapshot(std::string_view name) {
+  ERA_TRY(check_snapshot_name(name));
+  std::lock_guard lock(lock_);
+  auto info = read_info(name);
+  if (!info) return fail(info.error());
+  std::error_code ec;
+  fs::remove_all(d_.paths.snapshot(name), ec);
+  if (ec) return fail(io_error("cannot delete snapshot " + std::string(name), ec));
+  return {};
+}
+
+}  // namespace era::admin

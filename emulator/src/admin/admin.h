@@ -1,0 +1,123 @@
+#pragma once
+// Whole-emulator operations: reset, snapshots, seed, inspect. No HTTP types: api/control/
+// turns requests into these calls and results into JSON.
+//
+// Consistency: reset, snapshot save/restore and seed take the StateLock exclusively, and every
+// guarded storage call holds it shared, so no request sees half of one of these operations and
+// all three engines change together. Inspect takes it shared. None of these may be called
+// from a thread that already holds the lock (a guarded storage handler).
+//
+// Snapshots live in <data>/snapshots/<name>/:
+//   lmdb/       a compacted copy of the LMDB environment (KV, R2 metadata, uploads)
+//   blobs/<id>  hard links to the R2 bodies (shared, not copied; bodies are immutable)
+//   d1/<ns>.sqlite  a backup of every D1 database
+//   snapshot.json  {name, created_ms}
+// A snapshot is built in a hidden temporary directory and renamed into place, so a crash
+// never leaves a half-written snapshot under its name.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "admin/state_lock.h"
+#include "core/result.h"
+
+namespace era::core { class Clock; class FaultSet; class EventLog; }
+namespace era::store { class Paths; class Lmdb; class BlobStore; }
+namespace era::kv { class Engine; }
+namespace era::r2 { class Engine; }
+namespace era::d1 { class Engine; }
+
+namespace era::admin {
+
+struct Deps {
+  store::Paths& paths;
+  store::Lmdb& lmdb;
+  store::BlobStore& blobs;
+  kv::Engine& kv;
+  r2::Engine& r2;
+  d1::Engine& d1;
+  core::Clock& clock;
+  core::FaultSet& faults;
+  core::EventLog& events;
+};
+
+struct ResetRequest {
+  std::string service;  // "" = all, else kv | r2 | d1
+  std::string ns;       // "" = every namespace
+  bool keep_faults = false;
+  bool keep_clock = false;
+  bool keep_events = false;  // events are only ever cleared by a full reset
+};
+
+struct ResetReport {
+  size_t kv = 0, r2 = 0, d1 = 0;  // keys / objects / databases removed
+  bool faults_cleared = false, clock_reset = false, events_cleared = false;
+  double duration_ms = 0;
+};
+
+struct SnapshotInfo {
+  std::string name;
+  int64_t created_ms = 0;
+  uint64_t bytes = 0;
+  double duration_ms = 0;  // of the save or restore that produced this
+};
+
+class Admin {
+ public:
+  explicit Admin(Deps deps) : d_(deps) {}
+  Admin(const Admin&) = delete;
+  Admin& operator=(const Admin&) = delete;
+
+  StateLock& lock() { return lock_; }
+
+  // Extra state to clear on reset (e.g. registered custom resources). Called under the
+  // exclusive lock with the request's service and namespace. Register before serving.
+  using ResetHook = std::function<Status(std::string_view service, std::string_view ns)>;
+  void add_reset_hook(ResetHook hook) { hooks_.push_back(std::move(hook)); }
+
+  // INVALID_BODY for an unknown service, INVALID_NAMESPACE for a bad namespace.
+  Result<ResetReport> reset(const ResetRequest& req);
+
+  // INVALID_SNAPSHOT for a bad name; an existing snapshot of that name is replaced.
+  Result<SnapshotInfo> save_snapshot(std::string_view name);
+  Result<std::vector<SnapshotInfo>> list_snapshots();
+  // SNAPSHOT_NOT_FOUND when missing. Replaces KV, R2 and D1 state together; faults, clock and
+  // events are left alone.
+  Result<SnapshotInfo> restore_snapshot(std::string_view name);
+  Status delete_snapshot(std::string_view name);
+
+  // Applies a fixture document (schema in docs/control-api.md). Everything is validated before
+  // anything is written; a D1 statement that fails while applying rolls the whole document
+  // back. INVALID_SEED names the offending path ("kv.app.user:1.expirationTtl").
+  // `base_dir` resolves R2 {"file": "..."} entries; without it they are refused.
+  Result<nlohmann::json> seed(const nlohmann::json& doc,
+                              const std::optional<std::filesystem::path>& base_dir);
+
+  // Authoritative reads: no faults, no propagation, no events (admin/inspect.cpp).
+  Result<nlohmann::json> inspect_kv(std::string_view ns);
+  // nullopt when the key is missing or expired.
+  Result<std::optional<nlohmann::json>> inspect_kv_key(std::string_view ns, std::string_view key);
+  Result<nlohmann::json> inspect_r2(std::string_view bucket);
+  Result<std::optional<nlohmann::json>> inspect_r2_key(std::string_view bucket,
+                                                       std::string_view key, bool with_body);
+  Result<nlohmann::json> inspect_d1(std::string_view ns);
+  Result<nlohmann::json> inspect_d1_table(std::string_view ns, std::string_view table,
+                                          int64_t limit, int64_t offset);
+
+ private:
+  Status restore_locked(const std::filesystem::path& dir);
+  Status snapshot_locked(const std::filesystem::path& dir);
+  Result<SnapshotInfo> read_info(std::string_view name);
+
+  Deps d_;
+  StateLock lock_;
+  std::vector<ResetHook> hooks_;
+};
+
+}  // namespace era::admin

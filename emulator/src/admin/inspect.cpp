@@ -1,0 +1,156 @@
+// Authoritative reads for /_emu/inspect: the engines' real state, read under the shared lock
+// (so never half a reset), with no fault rules and no event records.
+#include <shared_mutex>
+
+#include "admin/admin.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/names.h"
+#include "core/time_util.h"
+#include "d1/engine.h"
+#include "kv/engine.h"
+#include "r2/engine.h"
+
+namespace era::admin {
+using json = nlohmann::json;
+namespace {
+
+json kv_json(const std::string& name, const kv::Entry& e) {
+  return {{"name", name},
+          {"value", e.value},
+          {"metadata", e.metadata},
+          {"expiration", e.expiration ? json(e.expiration) : json(nullptr)},
+          {"size", e.value.size()},
+          {"created", core::iso8601_ms(e.created_ms)},
+          {"updated", core::iso8601_ms(e.updated_ms)}};
+}
+
+json r2_json(const r2::ObjectMeta& m) {
+  json j = {{"key", m.key},
+            {"size", m.size},
+            {"etag", m.etag},
+            {"httpEtag", m.http_etag()},
+            {"version", m.version},
+            {"uploaded", core::iso8601_ms(m.uploaded_ms)},
+            {"httpMetadata", r2::http_metadata_json(m.http)},
+            {"customMetadata", r2::custom_metadata_json(m.custom)},
+            {"checksums", r2::checksums_json(m.checksums)}};
+  if (m.http.content_type) j["contentType"] = *m.http.content_type;
+  if (m.parts) j["parts"] = m.parts;
+  return j;
+}
+
+OpContext read_ctx(core::Clock& clock) {
+  OpContext ctx;
+  ctx.now_ms = clock.now_ms();
+  return ctx;
+}
+
+Status check_ns(std::string_view ns) {
+  if (auto e = core::validate_namespace(ns)) return fail(*e);
+  return {};
+}
+
+}  // namespace
+
+Result<json> Admin::inspect_kv(std::string_view ns) {
+  ERA_TRY(check_ns(ns));
+  std::shared_lock lock(lock_);
+  OpContext ctx = read_ctx(d_.clock);
+  json keys = json::array();
+  kv::ListOptions opts;
+  opts.limit = 1000;
+  for (;;) {
+    auto page = d_.kv.list(ctx, ns, opts);
+    if (!page) return fail(page.error());
+    for (const auto& k : page->keys) {
+      auto e = d_.kv.get(ctx, ns, k.name);
+      if (!e) return fail(e.error());
+      if (*e) keys.push_back(kv_json(k.name, **e));
+    }
+    if (page->list_complete) break;
+    opts.cursor = page->cursor;
+  }
+  return json{{"namespace", std::string(ns)}, {"count", keys.size()}, {"keys", std::move(keys)}};
+}
+
+Result<std::optional<json>> Admin::inspect_kv_key(std::string_view ns, std::string_view key) {
+  ERA_TRY(check_ns(ns));
+  std::shared_lock lock(lock_);
+  auto e = d_.kv.get(read_ctx(d_.clock), ns, key);
+  if (!e) return fail(e.error());
+  if (!*e) return std::optional<json>{};
+  return std::optional<json>(kv_json(std::string(key), **e));
+}
+
+Result<json> Admin::inspect_r2(std::string_view bucket) {
+  ERA_TRY(check_ns(bucket));
+  std::shared_lock lock(lock_);
+  OpContext ctx = read_ctx(d_.clock);
+  json objects = json::array();
+  r2::ListOptions opts;
+  opts.limit = 1000;
+  for (;;) {
+    auto page = d_.r2.list(ctx, bucket, opts);
+    if (!page) return fail(page.error());
+    for (const auto& m : page->objects) objects.push_back(r2_json(m));
+    if (!page->truncated) break;
+    opts.cursor = page->cursor;
+  }
+  return json{{"bucket", std::string(bucket)}, {"count", objects.size()}, {"objects", std::move(objects)}};
+}
+
+Result<std::optional<json>> Admin::inspect_r2_key(std::string_view bucket, std::string_view key,
+                                                  bool with_body) {
+  ERA_TRY(check_ns(bucket));
+  std::shared_lock lock(lock_);
+  r2::GetOptions opts;
+  opts.body = with_body;
+  auto r = d_.r2.get(read_ctx(d_.clock), bucket, key, opts);
+  if (!r) return fail(r.error());
+  if (!*r) return std::optional<json>{};
+  json j = r2_json((*r)->meta);
+  if (with_body && (*r)->body) {
+    const r2::Body& body = *(*r)->body;
+    std::string bytes(body.size(), '\0');
+    size_t got = 0;
+    while (got < bytes.size()) {
+      auto n = body.read_at(got, bytes.data() + got, bytes.size() - got);
+      if (!n) return fail(n.error());
+      if (*n == 0) break;
+      got += *n;
+    }
+    bytes.resize(got);
+    j["base64"] = core::base64_encode(bytes);
+  }
+  return std::optional<json>(std::move(j));
+}
+
+Result<json> Admin::inspect_d1(std::string_view ns) {
+  ERA_TRY(check_ns(ns));
+  std::shared_lock lock(lock_);
+  auto tables = d_.d1.tables(ns);
+  if (!tables) return fail(tables.error());
+  for (auto& t : *tables) {
+    auto rows = d_.d1.rows(ns, t["name"].get<std::string>(), 0, 0);
+    if (rows && rows->contains("total")) t["rows"] = (*rows)["total"];
+  }
+  return json{{"namespace", std::string(ns)}, {"tables", std::move(*tables)}};
+}
+
+Result<json> Admin::inspect_d1_table(std::string_view ns, std::string_view table, int64_t limit,
+                                     int64_t offset) {
+  ERA_TRY(check_ns(ns));
+  std::shared_lock lock(lock_);
+  auto rows = d_.d1.rows(ns, table, limit, offset);
+  if (!rows) {
+    const Error& e = rows.error();
+    if (e.message.find("no such table") != std::string::npos)
+      return fail(Error(Code::NOT_FOUND, "no table \"" + std::string(table) + "\" in D1 namespace \"" +
+                                             std::string(ns) + "\""));
+    return fail(e);
+  }
+  return std::move(*rows);
+}
+
+}  // namespace era::admin
