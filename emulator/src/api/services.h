@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string>
 
-namespace era::core { class Clock; }
+namespace era::core { class Clock; class FaultSet; class EventLog; }
 namespace era::kv { class Engine; }
 namespace era::r2 { class Engine; }
 namespace era::d1 { class Engine; }
@@ -29,6 +29,8 @@ struct Services {
   d1::Engine* d1 = nullptr;
   admin::Admin* admin = nullptr;
   Guard* guard = nullptr;
+  core::FaultSet* faults = nullptr;  // /_emu/faults (applied by the guard)
+  core::EventLog* events = nullptr;  // /_emu/events (recorded by the guard)
   Settings settings;
 };
 

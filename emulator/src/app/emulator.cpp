@@ -3,13 +3,17 @@
 #include "era/emulator.h"
 
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "admin/admin.h"
 #include "api/guard.h"
 #include "api/server.h"
 #include "app/data_dir.h"
 #include "core/clock.h"
+#include "core/events.h"
+#include "core/faults.h"
 #include "core/log.h"
 #include "d1/engine.h"
 #include "kv/engine.h"
@@ -33,6 +37,9 @@ struct Emulator::Impl {
   std::unique_ptr<kv::Engine> kv;
   std::unique_ptr<r2::Engine> r2;
   std::unique_ptr<d1::Engine> d1;
+  core::FaultSet faults;
+  core::EventLog events;
+  std::unique_ptr<admin::Admin> admin;
   std::unique_ptr<api::Guard> guard;
   std::unique_ptr<api::Server> server;
   int port = 0;
@@ -91,13 +98,30 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   else if (*n) log::info("removed ", *n, " orphaned blob(s) left by an earlier crash");
 
   // HTTP.
+  // Control plane: whole-emulator operations, then the guard that applies faults and logs.
+  impl->admin = std::make_unique<admin::Admin>(admin::Deps{*impl->paths, *impl->lmdb, *impl->blobs,
+                                                           *impl->kv, *impl->r2, *impl->d1,
+                                                           impl->clock, impl->faults, impl->events});
   impl->guard = std::make_unique<api::Guard>(impl->clock);
+  impl->guard->attach(&impl->faults, &impl->events, &impl->admin->lock());
+  for (const auto& file : o.seed_files) {
+    std::ifstream in(file);
+    if (!in) return fail_start("--seed " + file + ": cannot open the file");
+    auto doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_discarded()) return fail_start("--seed " + file + ": not valid JSON");
+    auto seeded = impl->admin->seed(doc, std::filesystem::absolute(file).parent_path());
+    if (!seeded) return fail_start("--seed " + file + ": " + seeded.error().message);
+    log::info("seeded ", file, ": ", seeded->value("seeded", nlohmann::json::object()).dump());
+  }
   api::Services services;
   services.clock = &impl->clock;
   services.kv = impl->kv.get();
   services.r2 = impl->r2.get();
   services.d1 = impl->d1.get();
   services.guard = impl->guard.get();
+  services.admin = impl->admin.get();
+  services.faults = &impl->faults;
+  services.events = &impl->events;
   services.settings.version = ERA_VERSION;
   services.settings.token = o.token;
   services.settings.control_enabled = o.control;
@@ -124,6 +148,8 @@ void Emulator::stop() {
   if (impl_->serve_thread.joinable()) impl_->serve_thread.join();
   if (impl_->sweep_thread.joinable()) impl_->sweep_thread.join();
   impl_->server.reset();
+  impl_->guard.reset();
+  impl_->admin.reset();
   impl_->d1.reset();
   impl_->r2.reset();
   impl_->kv.reset();
