@@ -5,6 +5,12 @@
 
 namespace era::api {
 
-void add_time_routes(Router& r, Services& s);  // control/time.cpp
+void add_time_routes(Router& r, Services& s);      // control/time.cpp
+void add_fault_routes(Router& r, Services& s);     // control/faults.cpp
+void add_event_routes(Router& r, Services& s);     // control/events.cpp
+void add_reset_routes(Router& r, Services& s);     // control/reset.cpp
+void add_snapshot_routes(Router& r, Services& s);  // control/snapshots.cpp
+void add_seed_routes(Router& r, Services& s);      // control/seed.cpp
+void add_inspect_routes(Router& r, Services& s);   // control/inspect.cpp
 
 }  // namespace era::api
