@@ -5,6 +5,18 @@ namespace CLI { class App; }
 namespace era::cli {
 
 void setup_up(CLI::App& app);        // cli/up.cpp
-void setup_control(CLI::App& app);   // cli/control.cpp: time, fault, reset, snapshot, seed, events, kv, r2, d1
+void setup_errors(CLI::App& app);    // cli/errors.cpp
+void setup_control(CLI::App& app);   // cli/control.cpp: registers every verb below
+
+// Control verbs: they drive a running emulator over HTTP (cli/client.h).
+void setup_time(CLI::App& app);      // cli/time.cpp
+void setup_fault(CLI::App& app);     // cli/fault.cpp
+void setup_reset(CLI::App& app);     // cli/reset.cpp
+void setup_snapshot(CLI::App& app);  // cli/snapshot.cpp
+void setup_seed(CLI::App& app);      // cli/seed.cpp
+void setup_events(CLI::App& app);    // cli/events.cpp
+void setup_kv(CLI::App& app);        // cli/kv.cpp
+void setup_r2(CLI::App& app);        // cli/r2.cpp
+void setup_d1(CLI::App& app);        // cli/d1.cpp
 
 }  // namespace era::cli

@@ -4,8 +4,16 @@
 
 namespace era::cli {
 
-// The control verbs (time, fault, reset, snapshot, seed, events, kv, r2, d1) land with the
-// control-plane issue.
-void setup_control(CLI::App&) {}
+void setup_control(CLI::App& app) {
+  setup_time(app);
+  setup_fault(app);
+  setup_reset(app);
+  setup_snapshot(app);
+  setup_seed(app);
+  setup_events(app);
+  setup_kv(app);
+  setup_r2(app);
+  setup_d1(app);
+}
 
 }  // namespace era::cli

@@ -94,6 +94,9 @@ void setup_up(CLI::App& app) {
   up->add_option("--clock", o.clock_mode, "Virtual clock at start: real | frozen")
       ->capture_default_str()->check(CLI::IsMember({"real", "frozen"}));
   up->add_option("--clock-start", args->clock_start, "Start the virtual clock at this ISO-8601 instant");
+  up->add_option("--seed", o.seed_files,
+                 "Load this fixture document at start (repeatable; schema in docs/control-api.md)")
+      ->check(CLI::ExistingFile);
   up->add_option("--sweep-interval-ms", o.sweep_interval_ms,
                  "How often expired data is reclaimed in the background (real ms; 0 = never)")
       ->capture_default_str();
