@@ -128,8 +128,12 @@ Result<SnapshotInfo> Admin::save_snapshot(std::string_view name) {
   ERA_TRY(check_snapshot_name(name));
   auto t0 = Clock::now();
   const fs::path final_dir = d_.paths.snapshot(name);
-  const fs::path tmp = d_.paths.snapshot("." + std::string(name) + ".tmp");
-  const fs::path old = d_.paths.snapshot("." + std::string(name) + ".old");
+  // Hidden names ("." is not a valid snapshot name): built with append, which also keeps
+  // GCC 12's -Wstringop-overflow false positive on operator+(const char*, string&&) away.
+  std::string hidden(1, '.');
+  hidden.append(name);
+  const fs::path tmp = d_.paths.snapshot(std::string(hidden).append(".tmp"));
+  const fs::path old = d_.paths.snapshot(std::string(hidden).append(".old"));
   // Held to the end: a concurrent save of the same name must not share the temp directory.
   std::lock_guard lock(lock_);
   std::error_code ec;
