@@ -18,6 +18,8 @@
 'use strict';
 
 const fs = require('node:fs');
+const http = require('node:http');
+const https = require('node:https');
 const path = require('node:path');
 const { Readable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
@@ -202,15 +204,40 @@ async function errorFrom(res, svc, op) {
 function connectionError(svc, op, err) {
   const timedOut = err && (err.name === 'AbortError' || err.name === 'TimeoutError');
   if (timedOut) return new StorageConnectionError(`${svc} ${op} failed: timed out`, { code: 'TIMEOUT', cause: err });
-  const reason = (err && err.cause && (err.cause.code || err.cause.message)) || (err && err.message) || String(err);
+  const reason = (err && err.cause && (err.cause.code || err.cause.message)) || (err && (err.code || err.message)) || String(err);
   return new StorageConnectionError(`${svc} ${op} failed: ${reason}`, { code: 'CONNECTION_FAILED', cause: err });
 }
 
 function isRefused(err) {
+  if (err && err.code === 'ECONNREFUSED') return true;
   const c = err && err.cause;
   if (!c) return false;
   if (c.code === 'ECONNREFUSED') return true;
   return Array.isArray(c.errors) && c.errors.length > 0 && c.errors.every((e) => e.code === 'ECONNREFUSED');
+}
+
+/**
+ * Send a streamed request body with node:http(s) and wrap the answer in a fetch Response.
+ * fetch (undici, Node 18-22) reads a stream body far ahead of the socket, so a 200 MiB upload
+ * would sit in memory; piping into http.ClientRequest honours socket backpressure.
+ */
+function streamRequest(url, { method, headers, body, signal }) {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const mod = target.protocol === 'https:' ? https : http;
+    const req = mod.request(target, { method, headers, signal }, (incoming) => {
+      const status = incoming.statusCode;
+      const h = new Headers();
+      for (let i = 0; i < incoming.rawHeaders.length; i += 2) h.append(incoming.rawHeaders[i], incoming.rawHeaders[i + 1]);
+      const noBody = status === 204 || status === 304 || method === 'HEAD';
+      if (noBody) incoming.resume();
+      resolve(new Response(noBody ? null : Readable.toWeb(incoming), { status, statusText: incoming.statusMessage, headers: h }));
+    });
+    req.on('error', reject);
+    const source = typeof body.pipe === 'function' ? body : typeof body.getReader === 'function' ? Readable.fromWeb(body) : Readable.from(body);
+    // An early answer (e.g. 412) may cut the upload short; the response has already resolved.
+    pipeline(source, req).catch(reject);
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -384,13 +411,10 @@ class Client {
       const done = () => clearTimeout(timer);
       const payload = makeBody();
       const init = { method, headers: allHeaders, signal: controller.signal };
-      if (payload !== undefined && payload !== null) {
-        init.body = payload;
-        if (isStreamBody(payload)) init.duplex = 'half';
-      }
+      if (payload !== undefined && payload !== null) init.body = payload;
       let res;
       try {
-        res = await fetch(url, init);
+        res = isStreamBody(payload) ? await streamRequest(url, init) : await fetch(url, init);
       } catch (err) {
         done();
         if (payload && typeof payload.destroy === 'function') payload.destroy();
@@ -764,7 +788,7 @@ class R2 {
       const st = await fs.promises.stat(data.path);
       headers['content-length'] = String(st.size);
       const filePath = data.path;
-      body = () => fs.createReadStream(filePath, { highWaterMark: 1 << 20 });
+      body = () => fs.createReadStream(filePath, { highWaterMark: 1 << 16 });
     } else if (typeof data === 'string' || data instanceof Uint8Array || data instanceof ArrayBuffer) {
       body = toBuffer(data, 'unreachable');
     } else if (data && (typeof data.pipe === 'function' || typeof data[Symbol.asyncIterator] === 'function' || typeof data.getReader === 'function')) {
