@@ -1,7 +1,5 @@
 #include "kv/engine.h"
 
-#include <cstring>
-
 #include "core/crypto.h"
 #include "kv/errors.h"
 #include "kv/validate.h"
@@ -11,10 +9,6 @@ namespace era::kv {
 namespace {
 
 using store::Table;
-
-// Record v1: [u8 1][i64 created_ms][i64 updated_ms][i64 expiration_s][u32 meta_len][meta][value]
-constexpr uint8_t kRecordVersion = 1;
-constexpr size_t kHeader = 1 + 8 * 3 + 4;
 
 std::string storage_key(std::string_view ns, std::string_view key) {
   std::string k;
@@ -31,105 +25,136 @@ std::string ns_prefix(std::string_view ns) {
   return p;
 }
 
-template <class T>
-void put_raw(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-template <class T>
-T get_raw(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+Error corrupt() { return Error(Code::STORE_CORRUPT, "corrupt KV record"); }
 
-bool expired(int64_t expiration_s, int64_t now_ms) {
-  return expiration_s != 0 && expiration_s * 1000 <= now_ms;
-}
+// What the sweep may do with a record at now.
+enum class Reclaim { keep, remove, compact };
 
-nlohmann::json parse_metadata(std::string_view text) {
-  if (text.empty()) return nullptr;
-  return nlohmann::json::parse(text, nullptr, false);
+Reclaim classify(const RecordView& r, int64_t now_ms, int64_t delay_ms) {
+  bool cur_everywhere = is_propagated(r.cur, now_ms, delay_ms);
+  bool prev_dead = !r.prev || is_dead(*r.prev, now_ms);
+  // Dead versions stay dead (expiration is absolute), so a record that reads as a miss for every
+  // location now does so for good.
+  if (is_dead(r.cur, now_ms) && (cur_everywhere || prev_dead)) return Reclaim::remove;
+  if (r.prev && (cur_everywhere || prev_dead)) return Reclaim::compact;
+  return Reclaim::keep;
 }
 
 }  // namespace
 
-std::string encode_entry(const Entry& e, std::string_view metadata_json) {
-  std::string out;
-  out.reserve(kHeader + metadata_json.size() + e.value.size());
-  out.push_back(static_cast<char>(kRecordVersion));
-  put_raw<int64_t>(out, e.created_ms);
-  put_raw<int64_t>(out, e.updated_ms);
-  put_raw<int64_t>(out, e.expiration);
-  put_raw<uint32_t>(out, static_cast<uint32_t>(metadata_json.size()));
-  out.append(metadata_json);
-  out.append(e.value);
-  return out;
+Engine::Engine(store::Lmdb& db, Options opts)
+    : db_(db), opts_(opts), cache_(opts.edge_cache_max_entries, opts.edge_cache_max_bytes) {}
+
+// ---- settings ----
+
+Options Engine::options() const {
+  std::shared_lock lock(opts_mu_);
+  return opts_;
 }
 
-std::optional<Entry> decode_entry(std::string_view b) {
-  if (b.size() < kHeader || static_cast<uint8_t>(b[0]) != kRecordVersion) return std::nullopt;
-  Entry e;
-  e.created_ms = get_raw<int64_t>(b.data() + 1);
-  e.updated_ms = get_raw<int64_t>(b.data() + 9);
-  e.expiration = get_raw<int64_t>(b.data() + 17);
-  uint32_t mlen = get_raw<uint32_t>(b.data() + 25);
-  if (b.size() < kHeader + mlen) return std::nullopt;
-  e.metadata = parse_metadata(b.substr(kHeader, mlen));
-  e.value = std::string(b.substr(kHeader + mlen));
-  return e;
+Status Engine::set_options(const Options& o) {
+  if (o.propagation_delay_ms < 0)
+    return fail(Code::BAD_REQUEST, "propagation_delay_ms must be >= 0 (0 = strongly consistent)");
+  std::unique_lock lock(opts_mu_);
+  opts_.propagation_delay_ms = o.propagation_delay_ms;
+  opts_.rate_limit_writes = o.rate_limit_writes;
+  return {};
 }
 
-Result<std::optional<Entry>> Engine::get(const OpContext& ctx, std::string_view ns,
-                                         std::string_view key) {
-  if (auto err = validate_key(key)) return fail(*err);
+NamespaceOptions Engine::namespace_options(std::string_view ns) const {
+  std::shared_lock lock(opts_mu_);
+  auto it = ns_opts_.find(ns);
+  return it == ns_opts_.end() ? NamespaceOptions{} : it->second;
+}
+
+std::map<std::string, NamespaceOptions> Engine::all_namespace_options() const {
+  std::shared_lock lock(opts_mu_);
+  return {ns_opts_.begin(), ns_opts_.end()};
+}
+
+Status Engine::set_namespace_options(std::string_view ns, NamespaceOptions o) {
+  if (o.default_ttl_s && *o.default_ttl_s < kMinExpirationTtlS)
+    return fail(errors::ttl_too_small(std::to_string(*o.default_ttl_s)));
+  if (o.propagation_delay_ms && *o.propagation_delay_ms < 0)
+    return fail(Code::BAD_REQUEST, "propagation_delay_ms must be >= 0 (0 = strongly consistent)");
+  std::unique_lock lock(opts_mu_);
+  if (!o.default_ttl_s && !o.propagation_delay_ms) {
+    if (auto it = ns_opts_.find(ns); it != ns_opts_.end()) ns_opts_.erase(it);
+  } else {
+    ns_opts_.insert_or_assign(std::string(ns), o);
+  }
+  return {};
+}
+
+int64_t Engine::propagation_delay_ms(std::string_view ns) const {
+  std::shared_lock lock(opts_mu_);
+  auto it = ns_opts_.find(ns);
+  if (it != ns_opts_.end() && it->second.propagation_delay_ms) return *it->second.propagation_delay_ms;
+  return opts_.propagation_delay_ms;
+}
+
+// ---- reads ----
+
+Result<std::optional<Entry>> Engine::read(std::string_view ns, std::string_view key,
+                                          std::string_view location, int64_t now_ms,
+                                          int64_t delay_ms, View view) {
   auto txn = db_.begin_read();
   if (!txn) return fail(txn.error());
   auto raw = txn->get(Table::kv, storage_key(ns, key));
   if (!raw) return fail(raw.error());
   if (!*raw) return std::optional<Entry>{};
-  auto e = decode_entry(**raw);
-  if (!e) return fail(Code::STORE_CORRUPT, "corrupt KV record");
-  if (expired(e->expiration, ctx.now_ms)) return std::optional<Entry>{};
-  return std::optional<Entry>(std::move(*e));
+  auto rec = decode_record(**raw);
+  if (!rec) return fail(corrupt());
+  const VersionView* v =
+      view == View::stale ? stale_version(*rec, now_ms, delay_ms)
+                          : visible_version(*rec, location, now_ms, delay_ms, view == View::authoritative);
+  if (!v) return std::optional<Entry>{};
+  return std::optional<Entry>(to_entry(*rec, *v));
 }
 
-Status Engine::put(const OpContext& ctx, std::string_view ns, std::string_view key,
-                   std::string_view value, const PutOptions& opts) {
+Result<std::optional<Entry>> Engine::get(const OpContext& ctx, std::string_view ns,
+                                         std::string_view key, const GetOptions& opts) {
   if (auto err = validate_key(key)) return fail(*err);
-  if (auto err = validate_value(value)) return fail(*err);
-  std::string meta;
-  if (opts.metadata && !opts.metadata->is_null()) {
-    meta = opts.metadata->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (auto err = validate_metadata(meta)) return fail(*err);
-  }
-  Entry e;
-  e.value = std::string(value);
-  e.expiration = opts.expiration;
-  e.updated_ms = e.created_ms = ctx.now_ms;
-  std::string skey = storage_key(ns, key);
+  if (auto err = validate_location(ctx.location)) return fail(*err);
+  const int64_t delay = propagation_delay_ms(ns);
+  if (ctx.stale) return read(ns, key, ctx.location, ctx.now_ms, delay, View::stale);
+  // A strongly consistent namespace has no edge caches either.
+  if (delay == 0) return read(ns, key, ctx.location, ctx.now_ms, 0, View::authoritative);
 
-  auto txn = db_.begin_write();
-  if (!txn) return fail(txn.error());
-  auto old = txn->get(Table::kv, skey);
-  if (!old) return fail(old.error());
-  if (*old) {
-    if (auto prev = decode_entry(**old); prev && !expired(prev->expiration, ctx.now_ms))
-      e.created_ms = prev->created_ms;
+  const int64_t ttl_ms = opts.cache_ttl_s * 1000;
+  auto cached = cache_.lookup(ctx.location, ns, key, ctx.now_ms, ttl_ms);
+  if (cached.hit) {
+    // Expiration wins over a longer cacheTtl (spec §1.1).
+    if (!cached.entry || is_expired(cached.entry->expiration, ctx.now_ms))
+      return std::optional<Entry>{};
+    return std::optional<Entry>(*cached.entry);
   }
-  ERA_TRY(txn->put(Table::kv, skey, encode_entry(e, meta)));
-  return txn->commit();
+  auto fresh = read(ns, key, ctx.location, ctx.now_ms, delay, View::edge);
+  if (!fresh) return fresh;
+  std::shared_ptr<const Entry> keep;
+  if (*fresh) keep = std::make_shared<const Entry>(**fresh);
+  cache_.fill(ctx.location, ns, key, std::move(keep), ctx.now_ms, ttl_ms, cached.stamp);
+  return fresh;
 }
 
-Status Engine::del(const OpContext&, std::string_view ns, std::string_view key) {
+Result<std::optional<Entry>> Engine::get_authoritative(std::string_view ns, std::string_view key,
+                                                       int64_t now_ms) {
   if (auto err = validate_key(key)) return fail(*err);
-  auto txn = db_.begin_write();
-  if (!txn) return fail(txn.error());
-  auto r = txn->del(Table::kv, storage_key(ns, key));
-  if (!r) return fail(r.error());
-  return txn->commit();
+  return read(ns, key, {}, now_ms, 0, View::authoritative);
 }
 
 Result<ListResult> Engine::list(const OpContext& ctx, std::string_view ns, const ListOptions& opts) {
+  if (auto err = validate_location(ctx.location)) return fail(*err);
+  return list_view(ns, opts, ctx.location, ctx.now_ms, View::edge);
+}
+
+Result<ListResult> Engine::list_authoritative(std::string_view ns, const ListOptions& opts,
+                                              int64_t now_ms) {
+  return list_view(ns, opts, {}, now_ms, View::authoritative);
+}
+
+Result<ListResult> Engine::list_view(std::string_view ns, const ListOptions& opts,
+                                     std::string_view location, int64_t now_ms, View view) {
   if (auto err = validate_limit(opts.limit, std::to_string(opts.limit))) return fail(*err);
   if (opts.prefix.size() > kMaxKeyBytes) return fail(errors::key_too_long(opts.prefix.size()));
   std::string after;
@@ -138,29 +163,140 @@ Result<ListResult> Engine::list(const OpContext& ctx, std::string_view ns, const
     if (!decoded || decoded->empty()) return fail(errors::invalid_cursor());
     after = storage_key(ns, *decoded);
   }
+  const int64_t delay = propagation_delay_ms(ns);
   auto txn = db_.begin_read();
   if (!txn) return fail(txn.error());
   ListResult out;
   const std::string prefix = ns_prefix(ns);
   const size_t strip = prefix.size();
-  std::string last;
   bool more = false;
+  bool bad = false;
   ERA_TRY(txn->scan(Table::kv, prefix + opts.prefix, after,
                     [&](std::string_view k, std::string_view v) {
-                      auto e = decode_entry(v);
-                      if (!e || expired(e->expiration, ctx.now_ms)) return true;
+                      auto rec = decode_record(v);
+                      if (!rec) {
+                        bad = true;
+                        return false;
+                      }
+                      const VersionView* vis = visible_version(*rec, location, now_ms, delay,
+                                                               view == View::authoritative);
+                      if (!vis) return true;
                       if (out.keys.size() == static_cast<size_t>(opts.limit)) {
                         more = true;
                         return false;
                       }
-                      out.keys.push_back({std::string(k.substr(strip)), e->expiration,
-                                          std::move(e->metadata)});
+                      ListKey lk{std::string(k.substr(strip)), vis->expiration, nullptr};
+                      if (!vis->metadata.empty()) {
+                        lk.metadata = nlohmann::json::parse(vis->metadata, nullptr, false);
+                        if (lk.metadata.is_discarded()) lk.metadata = nullptr;
+                      }
+                      out.keys.push_back(std::move(lk));
                       return true;
                     }));
+  if (bad) return fail(corrupt());
   out.list_complete = !more;
   if (more) out.cursor = core::base64_encode(out.keys.back().name);
   return out;
 }
+
+// ---- writes ----
+
+Status Engine::take_rate_slot(const OpContext& ctx, std::string_view ns, std::string_view key,
+                              bool is_put) {
+  if (!options().rate_limit_writes) return {};
+  std::lock_guard lock(rate_mu_);
+  auto [it, fresh] = last_write_ms_.try_emplace(storage_key(ns, key), ctx.now_ms);
+  if (!fresh) {
+    int64_t since = ctx.now_ms - it->second;
+    if (since >= 0 && since < kRateLimitWindowMs)
+      return fail(errors::rate_limited(is_put ? "PUT" : "DELETE"));
+    it->second = ctx.now_ms;
+  }
+  return {};
+}
+
+void Engine::release_rate_slot(std::string_view ns, std::string_view key, int64_t now_ms) {
+  std::lock_guard lock(rate_mu_);
+  auto it = last_write_ms_.find(storage_key(ns, key));
+  if (it != last_write_ms_.end() && it->second == now_ms) last_write_ms_.erase(it);
+}
+
+Status Engine::put(const OpContext& ctx, std::string_view ns, std::string_view key,
+                   std::string_view value, const PutOptions& opts) {
+  if (auto err = validate_key(key)) return fail(*err);
+  if (auto err = validate_value(value)) return fail(*err);
+  if (auto err = validate_location(ctx.location)) return fail(*err);
+  std::string meta;
+  if (opts.metadata && !opts.metadata->is_null()) {
+    meta = opts.metadata->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (auto err = validate_metadata(meta)) return fail(*err);
+  }
+  int64_t expiration = opts.expiration;
+  if (expiration == 0) {
+    if (auto ttl = namespace_options(ns).default_ttl_s) expiration = ctx.now_ms / 1000 + *ttl;
+  }
+  std::string v(value);
+  return write(ctx, ns, key, &v, meta, expiration, opts.everywhere);
+}
+
+Status Engine::del(const OpContext& ctx, std::string_view ns, std::string_view key) {
+  if (auto err = validate_key(key)) return fail(*err);
+  if (auto err = validate_location(ctx.location)) return fail(*err);
+  return write(ctx, ns, key, nullptr, {}, 0, false);
+}
+
+Status Engine::write(const OpContext& ctx, std::string_view ns, std::string_view key,
+                     const std::string* value, std::string_view metadata, int64_t expiration,
+                     bool everywhere) {
+  ERA_TRY(take_rate_slot(ctx, ns, key, value != nullptr));
+  auto st = [&]() -> Status {
+    const int64_t delay = propagation_delay_ms(ns);
+    const std::string skey = storage_key(ns, key);
+    auto txn = db_.begin_write();
+    if (!txn) return fail(txn.error());
+    auto old = txn->get(Table::kv, skey);
+    if (!old) return fail(old.error());
+
+    VersionView cur;
+    cur.tombstone = value == nullptr;
+    cur.everywhere = everywhere;
+    cur.written_ms = ctx.now_ms;
+    cur.expiration = expiration;
+    cur.writer = ctx.location;
+    cur.metadata = metadata;
+    if (value) cur.value = *value;
+
+    int64_t created = ctx.now_ms;
+    std::optional<VersionView> prev;
+    std::string old_bytes;  // the views below point into it, not into the LMDB page
+    if (*old) {
+      old_bytes.assign(**old);
+      auto rec = decode_record(old_bytes);
+      if (!rec) return fail(corrupt());
+      // What other locations keep seeing until this write propagates: the old current version
+      // if it had reached them, else what they were already seeing.
+      if (delay > 0 && !everywhere)
+        prev = is_propagated(rec->cur, ctx.now_ms, delay) ? std::optional(rec->cur) : rec->prev;
+      if (prev && is_dead(*prev, ctx.now_ms)) prev.reset();
+      if (!is_dead(rec->cur, ctx.now_ms)) created = rec->created_ms;
+    }
+    if (cur.tombstone && !prev) {
+      // Nothing left for anyone to see: no record at all.
+      if (*old) ERA_TRY(txn->del(Table::kv, skey));
+    } else {
+      ERA_TRY(txn->put(Table::kv, skey, encode_record(created, cur, prev ? &*prev : nullptr)));
+    }
+    return txn->commit();
+  }();
+  if (!st) {
+    release_rate_slot(ns, key, ctx.now_ms);
+    return st;
+  }
+  cache_.on_write(ctx.location, ns, key);
+  return {};
+}
+
+// ---- whole-table operations ----
 
 Status Engine::list_resources(const OpContext& ctx, const ResourceFilter& filter,
                               const std::function<void(Resource&&)>& fn) {
@@ -173,48 +309,77 @@ Status Engine::list_resources(const OpContext& ctx, const ResourceFilter& filter
     if (sep == std::string_view::npos) return true;
     std::string_view key = k.substr(sep + 1);
     if (!key.starts_with(filter.key_prefix)) return true;
-    auto e = decode_entry(v);
-    if (!e || expired(e->expiration, ctx.now_ms)) return true;
+    auto rec = decode_record(v);
+    if (!rec) return true;
+    const VersionView* vis = visible_version(*rec, {}, ctx.now_ms, 0, /*authoritative=*/true);
+    if (!vis) return true;
+    Entry e = to_entry(*rec, *vis);
     Resource r;
     r.type = "kv";
     r.ns = std::string(k.substr(0, sep));
     r.key = std::string(key);
-    r.size = e->value.size();
-    r.metadata = std::move(e->metadata);
-    r.created_ms = e->created_ms;
-    r.updated_ms = e->updated_ms;
+    r.size = e.value.size();
+    r.metadata = std::move(e.metadata);
+    r.created_ms = e.created_ms;
+    r.updated_ms = e.updated_ms;
     fn(std::move(r));
     return true;
   });
 }
 
 Result<size_t> Engine::sweep_expired(int64_t now_ms) {
-  std::vector<std::string> doomed;
+  cache_.prune(now_ms);
+  {
+    std::lock_guard lock(rate_mu_);
+    std::erase_if(last_write_ms_, [&](const auto& kv) {
+      return now_ms - kv.second >= kRateLimitWindowMs || now_ms < kv.second;
+    });
+  }
+  auto delay_of = [this, cache = std::map<std::string, int64_t, std::less<>>()](
+                      std::string_view full_key) mutable {
+    std::string_view ns = full_key.substr(0, full_key.find('\0'));
+    auto it = cache.find(ns);
+    if (it == cache.end()) it = cache.emplace(std::string(ns), propagation_delay_ms(ns)).first;
+    return it->second;
+  };
+  std::vector<std::string> todo;
   {
     auto txn = db_.begin_read();
     if (!txn) return fail(txn.error());
     ERA_TRY(txn->scan(Table::kv, {}, {}, [&](std::string_view k, std::string_view v) {
-      if (v.size() >= kHeader && expired(get_raw<int64_t>(v.data() + 17), now_ms))
-        doomed.emplace_back(k);
+      auto rec = decode_record(v);
+      if (rec && classify(*rec, now_ms, delay_of(k)) != Reclaim::keep) todo.emplace_back(k);
       return true;
     }));
   }
-  if (doomed.empty()) return size_t(0);
+  if (todo.empty()) return size_t(0);
   auto txn = db_.begin_write();
   if (!txn) return fail(txn.error());
-  size_t n = 0;
-  for (const auto& k : doomed) {
+  size_t removed = 0;
+  for (const auto& k : todo) {
     // Re-check inside the write transaction: the key may have been rewritten meanwhile.
     auto cur = txn->get(Table::kv, k);
     if (!cur) return fail(cur.error());
-    if (!*cur || (*cur)->size() < kHeader || !expired(get_raw<int64_t>((*cur)->data() + 17), now_ms))
-      continue;
-    auto r = txn->del(Table::kv, k);
-    if (!r) return fail(r.error());
-    n += *r ? 1 : 0;
+    if (!*cur) continue;
+    std::string bytes(**cur);
+    auto rec = decode_record(bytes);
+    if (!rec) continue;
+    switch (classify(*rec, now_ms, delay_of(k))) {
+      case Reclaim::keep:
+        break;
+      case Reclaim::remove: {
+        auto r = txn->del(Table::kv, k);
+        if (!r) return fail(r.error());
+        removed += *r ? 1 : 0;
+        break;
+      }
+      case Reclaim::compact:
+        ERA_TRY(txn->put(Table::kv, k, encode_record(rec->created_ms, rec->cur, nullptr)));
+        break;
+    }
   }
   ERA_TRY(txn->commit());
-  return n;
+  return removed;
 }
 
 Result<size_t> Engine::clear(std::string_view ns) {
@@ -223,6 +388,16 @@ Result<size_t> Engine::clear(std::string_view ns) {
   auto n = txn->erase_prefix(Table::kv, ns.empty() ? std::string() : ns_prefix(ns));
   if (!n) return fail(n.error());
   ERA_TRY(txn->commit());
+  cache_.clear(ns);
+  {
+    std::lock_guard lock(rate_mu_);
+    if (ns.empty()) {
+      last_write_ms_.clear();
+    } else {
+      std::string p = ns_prefix(ns);
+      std::erase_if(last_write_ms_, [&](const auto& kv) { return kv.first.starts_with(p); });
+    }
+  }
   return *n;
 }
 

@@ -61,4 +61,27 @@ inline Error expiration_too_soon(std::string_view raw) {
                    ". Expiration times must be at least 60 seconds in the future.");
 }
 
+// Not a production message (the service's bound is unknown): keeps ms arithmetic in range.
+inline Error expiration_too_far(std::string_view field, std::string_view raw) {
+  return Error(Code::KV_INVALID_EXPIRATION, "Invalid " + std::string(field) + " of " +
+                                                std::string(raw) + ". Please specify an integer at most 9007199254740.");
+}
+inline Error cache_ttl_too_small(std::string_view raw) {
+  return Error(Code::KV_INVALID_CACHE_TTL,
+               "Invalid cache_ttl of " + std::string(raw) + ". Cache TTL must be at least 30.");
+}
+inline Error cache_ttl_too_large(std::string_view raw) {
+  return Error(Code::KV_INVALID_CACHE_TTL, "Invalid cache_ttl of " + std::string(raw) +
+                                               ". Cache TTL must be at most 9007199254740991.");
+}
+// `method` is PUT or DELETE, as the binding spells it ("KV PUT failed: 429 Too Many Requests").
+inline Error rate_limited(std::string_view method) {
+  return Error(Code::KV_RATE_LIMITED, "KV " + std::string(method) + " failed: 429 Too Many Requests");
+}
+inline Error invalid_location(std::string_view loc) {
+  return Error(Code::KV_INVALID_LOCATION,
+               "Invalid location \"" + std::string(loc.substr(0, 80)) +
+                   "\" (X-Era-Location): use 1-64 printable ASCII characters");
+}
+
 }  // namespace era::kv::errors

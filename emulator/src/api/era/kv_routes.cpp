@@ -1,5 +1,6 @@
 // ERA KV routes, wire-compatible with the original proxy (shared/spec/era-wire-protocol.md §2)
-// plus additive extensions: cursor paging, expiration/expirationTtl, ?metadata=true.
+// plus additive extensions: cursor paging, expiration/expirationTtl, ?metadata=true, cacheTtl,
+// X-Era-Location (via the guard). Also /_emu/kv/options, the KV knobs of the control plane.
 #include "api/json_io.h"
 #include "api/routes.h"
 #include "core/names.h"
@@ -23,7 +24,12 @@ Result<std::optional<int64_t>> int_option(Call& c, const json& body, const char*
   if (auto it = body.find(body_field); it != body.end() && !it->is_null()) {
     raw = it->dump();
     if (it->is_number_integer()) return std::optional<int64_t>(it->get<int64_t>());
-    if (it->is_number_float()) return std::optional<int64_t>(static_cast<int64_t>(it->get<double>()));
+    if (it->is_number_float()) {
+      double d = it->get<double>();
+      if (!(d > -1e15 && d < 1e15))
+        return fail(Code::INVALID_BODY, std::string("field \"") + body_field + "\" is out of range");
+      return std::optional<int64_t>(static_cast<int64_t>(d));
+    }
     if (it->is_string()) {
       raw = it->get<std::string>();
       auto v = parse_int(raw, body_field);
@@ -41,9 +47,22 @@ Result<std::optional<int64_t>> int_option(Call& c, const json& body, const char*
   return std::optional<int64_t>{};
 }
 
+// cacheTtl / cache_ttl (seconds, >= 30): how long this location keeps what it read.
+Result<int64_t> cache_ttl_option(Call& c) {
+  const char* name = c.has_query("cacheTtl") ? "cacheTtl" : c.has_query("cache_ttl") ? "cache_ttl" : nullptr;
+  if (!name) return kv::kDefaultCacheTtlS;
+  std::string raw = c.query(name);
+  auto v = parse_int(raw, name);
+  if (!v) return fail(kv::errors::cache_ttl_too_small(raw.substr(0, 40)));
+  if (auto err = kv::validate_cache_ttl(*v, raw)) return fail(*err);
+  return *v;
+}
+
 Status kv_get(Services& s, Call& c) {
   ERA_TRY(check_ns(c));
-  auto r = s.kv->get(c.ctx, c.ns, c.key);
+  auto ttl = cache_ttl_option(c);
+  if (!ttl) return fail(ttl.error());
+  auto r = s.kv->get(c.ctx, c.ns, c.key, {.cache_ttl_s = *ttl});
   if (!r) return fail(r.error());
   if (!*r) return fail(kv::errors::key_not_found());
   const kv::Entry& e = **r;
@@ -71,7 +90,8 @@ Status kv_put(Services& s, Call& c) {
   auto e = int_option(c, *body, "expiration", "expiration", exp.expiration_raw);
   if (!e) return fail(e.error());
   exp.expiration = *e;
-  auto t = int_option(c, *body, "expirationTtl", "expiration_ttl", exp.ttl_raw);
+  const char* ttl_field = body->contains("expirationTtl") ? "expirationTtl" : "expiration_ttl";
+  auto t = int_option(c, *body, ttl_field, "expiration_ttl", exp.ttl_raw);
   if (!t) return fail(t.error());
   exp.ttl = *t;
   auto resolved = kv::resolve_expiration(exp, c.ctx.now_ms);
@@ -117,6 +137,79 @@ Status kv_list(Services& s, Call& c) {
   return {};
 }
 
+// ---- /_emu/kv/options: propagation delay, rate limit, namespace defaults (control plane) ----
+
+json ns_options_json(const kv::Engine& e, const std::string& ns) {
+  kv::NamespaceOptions o = e.namespace_options(ns);
+  return {{"namespace", ns},
+          {"default_ttl_s", o.default_ttl_s ? json(*o.default_ttl_s) : json(nullptr)},
+          {"propagation_delay_ms",
+           o.propagation_delay_ms ? json(*o.propagation_delay_ms) : json(nullptr)},
+          {"effective_propagation_delay_ms", e.propagation_delay_ms(ns)}};
+}
+
+json options_json(const kv::Engine& e) {
+  kv::Options o = e.options();
+  json namespaces = json::object();
+  for (const auto& [ns, _] : e.all_namespace_options()) namespaces[ns] = ns_options_json(e, ns);
+  return {{"propagation_delay_ms", o.propagation_delay_ms},
+          {"rate_limit_writes", o.rate_limit_writes},
+          {"namespaces", std::move(namespaces)}};
+}
+
+// A non-negative integer field, or null (= unset) when `nullable`.
+Result<std::optional<int64_t>> option_int(const json& body, const char* field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return std::optional<int64_t>{};
+  if (!it->is_number_integer())
+    return fail(Code::INVALID_BODY, std::string("field \"") + field + "\" must be an integer or null");
+  return std::optional<int64_t>(it->get<int64_t>());
+}
+
+Status get_options(Services& s, Call& c) {
+  send_json(c.res, 200, options_json(*s.kv));
+  return {};
+}
+
+Status put_options(Services& s, Call& c) {
+  auto body = parse_object(c.body);
+  if (!body) return fail(body.error());
+  kv::Options o = s.kv->options();
+  auto delay = option_int(*body, "propagation_delay_ms");
+  if (!delay) return fail(delay.error());
+  if (*delay) o.propagation_delay_ms = **delay;
+  if (auto it = body->find("rate_limit_writes"); it != body->end()) {
+    if (!it->is_boolean()) return fail(Code::INVALID_BODY, "field \"rate_limit_writes\" must be a boolean");
+    o.rate_limit_writes = it->get<bool>();
+  }
+  ERA_TRY(s.kv->set_options(o));
+  send_json(c.res, 200, options_json(*s.kv));
+  return {};
+}
+
+Status get_ns_options(Services& s, Call& c) {
+  ERA_TRY(check_ns(c));
+  send_json(c.res, 200, ns_options_json(*s.kv, c.ns));
+  return {};
+}
+
+// Replaces the namespace's options: a missing or null field is unset.
+Status put_ns_options(Services& s, Call& c) {
+  ERA_TRY(check_ns(c));
+  auto body = parse_object(c.body);
+  if (!body) return fail(body.error());
+  kv::NamespaceOptions o;
+  auto ttl = option_int(*body, "default_ttl_s");
+  if (!ttl) return fail(ttl.error());
+  o.default_ttl_s = *ttl;
+  auto delay = option_int(*body, "propagation_delay_ms");
+  if (!delay) return fail(delay.error());
+  o.propagation_delay_ms = *delay;
+  ERA_TRY(s.kv->set_namespace_options(c.ns, o));
+  send_json(c.res, 200, ns_options_json(*s.kv, c.ns));
+  return {};
+}
+
 }  // namespace
 
 void add_era_kv_routes(Router& r, Services& s) {
@@ -131,6 +224,15 @@ void add_era_kv_routes(Router& r, Services& s) {
         "Set {value, metadata?, expiration?, expirationTtl?}");
   r.add("DELETE", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::del, bind(kv_delete),
         "Delete a key (succeeds when missing)");
+  if (!s.settings.control_enabled) return;
+  r.add("GET", "/_emu/kv/options", Service::control, Op::control, bind(get_options),
+        "KV settings: {propagation_delay_ms, rate_limit_writes, namespaces}");
+  r.add("PUT", "/_emu/kv/options", Service::control, Op::control, bind(put_options),
+        "Change KV settings: {propagation_delay_ms?, rate_limit_writes?}");
+  r.add("GET", "/_emu/kv/options/{ns}", Service::control, Op::control, bind(get_ns_options),
+        "One namespace's KV settings");
+  r.add("PUT", "/_emu/kv/options/{ns}", Service::control, Op::control, bind(put_ns_options),
+        "Replace a namespace's KV settings: {default_ttl_s?, propagation_delay_ms?} (null = unset)");
 }
 
 }  // namespace era::api
