@@ -153,12 +153,13 @@ class Engine {
   // toward limit. R2_INVALID_LIMIT / R2_INVALID_CURSOR on bad options.
   Result<ListResult> list(const OpContext& ctx, std::string_view bucket, const ListOptions& opts);
 
-  // Multipart (S3 style). Unknown, aborted, completed or expired ids are R2_NO_SUCH_UPLOAD.
+  // Multipart (S3 style). Unknown, aborted, completed or expired ids are R2_NO_SUCH_UPLOAD;
+  // an upload expires upload_ttl_ms after creation (clock time) and is missing from then on.
   Result<std::string> create_multipart(const OpContext& ctx, std::string_view bucket,
                                        std::string_view key, const HttpMetadata& http,
                                        const CustomMetadata& custom);
   // Cheap existence check so a handler can refuse before streaming a part.
-  Status check_upload(std::string_view bucket, std::string_view key, std::string_view upload_id,
+  Status check_upload(const OpContext& ctx, std::string_view bucket, std::string_view key, std::string_view upload_id,
                       uint32_t part_number);
   Result<UploadedPart> upload_part(const OpContext& ctx, std::string_view bucket,
                                    std::string_view key, std::string_view upload_id,

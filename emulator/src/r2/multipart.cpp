@@ -45,14 +45,17 @@ HttpMetadata http_from_record(const json& j) {
 }
 
 // The upload record, or nullopt when the id is unknown or names another bucket/key.
+// Expired uploads are missing at once (the sweep reclaims them later), like KV expiry.
 Result<std::optional<json>> read_upload(store::Txn& txn, std::string_view bucket,
-                                        std::string_view key, std::string_view upload_id) {
+                                        std::string_view key, std::string_view upload_id,
+                                        int64_t now_ms, int64_t ttl_ms) {
   auto cur = txn.get(Table::uploads, upload_key(upload_id));
   if (!cur) return fail(cur.error());
   if (!*cur) return std::optional<json>{};
   json j = json::parse(**cur, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(Code::STORE_CORRUPT, "malformed upload record");
   if (j.value("bucket", "") != bucket || j.value("key", "") != key) return std::optional<json>{};
+  if (j.value("created", int64_t(0)) + ttl_ms <= now_ms) return std::optional<json>{};
   return std::optional<json>(std::move(j));
 }
 
@@ -93,7 +96,7 @@ Result<std::string> Engine::create_multipart(const OpContext& ctx, std::string_v
   return id;
 }
 
-Status Engine::check_upload(std::string_view bucket, std::string_view key,
+Status Engine::check_upload(const OpContext& ctx, std::string_view bucket, std::string_view key,
                             std::string_view upload_id, uint32_t part_number) {
   ERA_TRY(check_target(bucket, key));
   if (part_number < 1 || part_number > opts_.max_parts)
@@ -101,16 +104,16 @@ Status Engine::check_upload(std::string_view bucket, std::string_view key,
                                          std::to_string(opts_.max_parts) + ", inclusive"));
   auto txn = db_.begin_read();
   if (!txn) return fail(txn.error());
-  auto rec = read_upload(*txn, bucket, key, upload_id);
+  auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, opts_.upload_ttl_ms);
   if (!rec) return fail(rec.error());
   if (!*rec) return fail(errors::no_such_upload());
   return {};
 }
 
-Result<UploadedPart> Engine::upload_part(const OpContext&, std::string_view bucket,
+Result<UploadedPart> Engine::upload_part(const OpContext& ctx, std::string_view bucket,
                                          std::string_view key, std::string_view upload_id,
                                          uint32_t part_number, BodyWriter&& body) {
-  ERA_TRY(check_upload(bucket, key, upload_id, part_number));
+  ERA_TRY(check_upload(ctx, bucket, key, upload_id, part_number));
   BodyWriter w(std::move(body));
   Checksums got;
   auto etag = finish_body(w, {}, got);
@@ -124,7 +127,7 @@ Result<UploadedPart> Engine::upload_part(const OpContext&, std::string_view buck
   Status st = [&]() -> Status {
     auto txn = db_.begin_write();
     if (!txn) return fail(txn.error());
-    auto rec = read_upload(*txn, bucket, key, upload_id);
+    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, opts_.upload_ttl_ms);
     if (!rec) return fail(rec.error());
     if (!*rec) return fail(errors::no_such_upload());
     json& parts = (**rec)["parts"];
@@ -151,7 +154,7 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
   {
     auto txn = db_.begin_read();
     if (!txn) return fail(txn.error());
-    auto rec = read_upload(*txn, bucket, key, upload_id);
+    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, opts_.upload_ttl_ms);
     if (!rec) return fail(rec.error());
     if (!*rec) return fail(errors::no_such_upload());
     record = std::move(**rec);
@@ -224,7 +227,7 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
   Status st = [&]() -> Status {
     auto txn = db_.begin_write();
     if (!txn) return fail(txn.error());
-    auto rec = read_upload(*txn, bucket, key, upload_id);
+    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, opts_.upload_ttl_ms);
     if (!rec) return fail(rec.error());
     if (!*rec) return fail(errors::no_such_upload());
     // A part re-uploaded while we copied: the copy is stale, let the client retry.
@@ -258,14 +261,14 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
   return m;
 }
 
-Status Engine::abort_multipart(const OpContext&, std::string_view bucket, std::string_view key,
+Status Engine::abort_multipart(const OpContext& ctx, std::string_view bucket, std::string_view key,
                                std::string_view upload_id) {
   ERA_TRY(check_target(bucket, key));
   std::vector<std::string> doomed;
   {
     auto txn = db_.begin_write();
     if (!txn) return fail(txn.error());
-    auto rec = read_upload(*txn, bucket, key, upload_id);
+    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, opts_.upload_ttl_ms);
     if (!rec) return fail(rec.error());
     if (!*rec) return fail(errors::no_such_upload());
     part_blobs(**rec, doomed);

@@ -181,7 +181,7 @@ Status raw_put_part(Services& s, Call& c) {
   std::string upload_id = c.query("uploadId");
   auto n = part_number(c);
   if (!n) return fail(n.error());
-  if (auto st = s.r2->check_upload(c.ns, c.key, upload_id, *n); !st) {
+  if (auto st = s.r2->check_upload(c.ctx, c.ns, c.key, upload_id, *n); !st) {
     r2http::close_connection(c);
     return st;
   }

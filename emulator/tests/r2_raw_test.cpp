@@ -1,0 +1,325 @@
+// The binary R2 route (/api/r2/{bucket}/{key+}): raw bodies, headers, checksums, conditionals,
+// ranges, HEAD, DELETE and JSON listing, through real HTTP.
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/crypto.h"
+#include "core/time_util.h"
+#include "support.h"
+
+using namespace era;
+using namespace era::test;
+
+namespace {
+
+json raw_put(Emu& emu, const std::string& path, const std::string& body, const httplib::Headers& h = {},
+             int expect = 200) {
+  auto r = emu.put_raw(path, body, "application/octet-stream", h);
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->status == expect);
+  return body_json(r);
+}
+
+// Sends raw bytes on a fresh socket and returns the whole response text.
+std::string raw_exchange(int port, const std::string& bytes, bool half_close) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::send(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()));
+  if (half_close) ::shutdown(fd, SHUT_WR);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("r2 raw put/get: body, headers and metadata round trip", "[r2][raw]") {
+  Emu emu;
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  auto r = emu.put_raw("/api/r2/bkt/dir/file.bin", all, "image/png",
+                       {{"Content-Language", "en"},
+                        {"Content-Disposition", "attachment"},
+                        {"Cache-Control", "max-age=60"},
+                        {"Expires", "Wed, 21 Oct 2037 07:28:00 GMT"},
+                        {"X-Era-Meta-Owner", "Ann"},
+                        {"x-era-meta-tag", "blue"}});
+  REQUIRE(r->status == 200);
+  json p = body_json(r);
+  std::string md5 = core::to_hex(core::md5(all));
+  CHECK(p["key"] == "dir/file.bin");
+  CHECK(p["size"] == 256);
+  CHECK(p["etag"] == md5);
+  CHECK(p["httpEtag"] == "\"" + md5 + "\"");
+  CHECK(p["version"].get<std::string>().size() == 32);
+  CHECK(p["checksums"]["md5"] == md5);
+  CHECK(r->get_header_value("ETag") == "\"" + md5 + "\"");
+
+  auto g = emu.get("/api/r2/bkt/dir/file.bin");
+  REQUIRE(g->status == 200);
+  CHECK(g->body == all);
+  CHECK(g->get_header_value("Content-Type") == "image/png");
+  CHECK(g->get_header_value("Content-Length") == "256");
+  CHECK(g->get_header_value("ETag") == "\"" + md5 + "\"");
+  CHECK(g->get_header_value("Last-Modified") == core::http_date(*core::parse_iso8601(p["uploaded"].get<std::string>())));
+  CHECK(g->get_header_value("Content-Language") == "en");
+  CHECK(g->get_header_value("Content-Disposition") == "attachment");
+  CHECK(g->get_header_value("Cache-Control") == "max-age=60");
+  CHECK(g->get_header_value("Expires") == "Wed, 21 Oct 2037 07:28:00 GMT");
+  CHECK(g->get_header_value("X-Era-Meta-owner") == "Ann");
+  CHECK(g->get_header_value("X-Era-Meta-tag") == "blue");
+  CHECK(g->get_header_value("X-Era-Version") == p["version"]);
+
+  // The same object through the ERA route carries the httpMetadata.
+  json e = body_json(emu.get("/api/storage/r2/bkt/dir/file.bin"));
+  CHECK(e["httpMetadata"]["contentType"] == "image/png");
+  CHECK(e["httpMetadata"]["cacheExpiry"] == "2037-10-21T07:28:00.000Z");
+  CHECK(e["customMetadata"] == json{{"owner", "Ann"}, {"tag", "blue"}});
+}
+
+TEST_CASE("r2 raw: HEAD, DELETE, 404 and empty objects", "[r2][raw]") {
+  Emu emu;
+  raw_put(emu, "/api/r2/bkt/k", "12345");
+  auto h = emu.send("HEAD", "/api/r2/bkt/k", "");
+  REQUIRE(h->status == 200);
+  CHECK(h->body.empty());
+  CHECK(h->get_header_value("Content-Length") == "5");
+  CHECK(h->get_header_value("ETag") == "\"" + core::to_hex(core::md5("12345")) + "\"");
+  CHECK(emu.del("/api/r2/bkt/k")->status == 204);
+  CHECK(emu.del("/api/r2/bkt/k")->status == 204);
+  auto g = emu.get("/api/r2/bkt/k");
+  CHECK(g->status == 404);
+  CHECK(body_json(g)["code"] == "R2_OBJECT_NOT_FOUND");
+  CHECK(emu.send("HEAD", "/api/r2/bkt/k", "")->status == 404);
+
+  raw_put(emu, "/api/r2/bkt/empty", "");
+  g = emu.get("/api/r2/bkt/empty");
+  CHECK(g->status == 200);
+  CHECK(g->body.empty());
+  CHECK(g->get_header_value("ETag") == "\"d41d8cd98f00b204e9800998ecf8427e\"");
+}
+
+TEST_CASE("r2 raw: checksum headers are verified", "[r2][raw]") {
+  Emu emu;
+  std::string body = "checksummed";
+  raw_put(emu, "/api/r2/b/ok", body,
+          {{"Content-MD5", core::base64_encode(core::md5(body))},
+           {"X-Era-Checksum-Sha256", core::to_hex(core::sha256(body))}});
+  auto g = emu.get("/api/r2/b/ok");
+  CHECK(g->get_header_value("X-Era-Checksum-Sha256") == core::to_hex(core::sha256(body)));
+
+  json e = raw_put(emu, "/api/r2/b/bad", body, {{"Content-MD5", core::base64_encode(core::md5("other"))}}, 400);
+  CHECK(e["code"] == "R2_BAD_DIGEST");
+  CHECK(e["error"] == "The MD5 checksum you specified did not match what we received.");
+  e = raw_put(emu, "/api/r2/b/bad", body, {{"X-Era-Checksum-Sha1", core::to_hex(std::string(20, 'x'))}}, 400);
+  CHECK(e["code"] == "R2_BAD_DIGEST");
+  e = raw_put(emu, "/api/r2/b/bad", body, {{"X-Era-Checksum-Sha256", "zz"}}, 400);
+  CHECK(e["code"] == "R2_INVALID_DIGEST");
+  e = raw_put(emu, "/api/r2/b/bad", body, {{"Content-MD5", "not-base64!"}}, 400);
+  CHECK(e["code"] == "R2_INVALID_DIGEST");
+  CHECK(emu.get("/api/r2/b/bad")->status == 404);
+}
+
+TEST_CASE("r2 raw: invalid input is a 4xx naming the problem", "[r2][raw]") {
+  Emu emu;
+  json e = raw_put(emu, "/api/r2/b/k", "x", {{"Expires", "soon"}}, 400);
+  CHECK(e["code"] == "R2_INVALID_ARGUMENT");
+  e = raw_put(emu, "/api/r2/b/k", "x", {{"X-Era-Meta-big", std::string(8200, 'v')}}, 400);
+  CHECK(e["code"] == "R2_METADATA_TOO_LARGE");
+  e = raw_put(emu, "/api/r2/b/" + std::string(1025, 'k'), "x", {}, 400);
+  CHECK(e["code"] == "R2_INVALID_KEY");
+  raw_put(emu, "/api/r2/b/" + std::string(1024, 'k'), "x");
+  e = raw_put(emu, "/api/r2/b%2Ec/k", "x", {}, 400);
+  CHECK(e["code"] == "INVALID_NAMESPACE");
+  CHECK(emu.get("/api/r2/b/k")->status == 404);
+}
+
+TEST_CASE("r2 raw: a body shorter than Content-Length stores nothing", "[r2][raw]") {
+  Emu emu;
+  raw_put(emu, "/api/r2/b/k", "old");
+  std::string req =
+      "PUT /api/r2/b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"
+      "only twenty bytes...";
+  std::string resp = raw_exchange(emu.emu->port(), req, /*half_close=*/true);
+  INFO(resp);
+  CHECK(resp.find("400") != std::string::npos);
+  CHECK(resp.find("R2_INCOMPLETE_BODY") != std::string::npos);
+  CHECK(emu.get("/api/r2/b/k")->body == "old");
+}
+
+TEST_CASE("r2 raw: a declared length over the single-PUT limit is refused up front", "[r2][raw][limits]") {
+  Emu emu;
+  std::string req =
+      "PUT /api/r2/b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 5363466241\r\n\r\nabc";
+  std::string resp = raw_exchange(emu.emu->port(), req, /*half_close=*/false);
+  INFO(resp);
+  CHECK(resp.find("400") != std::string::npos);
+  CHECK(resp.find("Your proposed upload exceeds the maximum allowed object size.") != std::string::npos);
+  CHECK(resp.find("Connection: close") != std::string::npos);
+  CHECK(emu.get("/api/r2/b/k")->status == 404);
+}
+
+TEST_CASE("r2 raw: chunked uploads are accepted", "[r2][raw]") {
+  Emu emu;
+  std::string req =
+      "PUT /api/r2/b/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+  std::string resp = raw_exchange(emu.emu->port(), req, false);
+  INFO(resp);
+  CHECK(resp.find("200 OK") != std::string::npos);
+  CHECK(emu.get("/api/r2/b/chunked")->body == "hello world");
+}
+
+TEST_CASE("r2 raw: conditional GET/HEAD matrix (304/412/200)", "[r2][raw][conditional]") {
+  Emu emu;
+  REQUIRE(emu.post_json("/_emu/time", {{"set", "2030-01-01T00:00:10.500Z"}, {"freeze", true}})->status == 200);
+  json p = raw_put(emu, "/api/r2/b/k", "body");
+  std::string et = p["httpEtag"];
+  std::string at = "Tue, 01 Jan 2030 00:00:10 GMT";  // the upload's second
+  std::string before = "Tue, 01 Jan 2030 00:00:09 GMT";
+  std::string after = "Tue, 01 Jan 2030 00:00:11 GMT";
+  struct Case { httplib::Headers h; int get; };
+  std::vector<Case> cases = {
+      {{{"If-Match", et}}, 200},
+      {{{"If-Match", "\"nope\""}}, 412},
+      {{{"If-Match", "*"}}, 200},
+      {{{"If-Match", "W/" + et}}, 412},
+      {{{"If-Match", "\"nope\", " + et}}, 200},
+      {{{"If-None-Match", et}}, 304},
+      {{{"If-None-Match", "W/" + et}}, 304},
+      {{{"If-None-Match", "*"}}, 304},
+      {{{"If-None-Match", "\"nope\""}}, 200},
+      {{{"If-Modified-Since", at}}, 304},
+      {{{"If-Modified-Since", before}}, 200},
+      {{{"If-Modified-Since", "garbage"}}, 200},
+      {{{"If-Unmodified-Since", at}}, 200},
+      {{{"If-Unmodified-Since", after}}, 200},
+      {{{"If-Unmodified-Since", before}}, 412},
+      // precedence: a passing etag condition overrides its date partner
+      {{{"If-Match", et}, {"If-Unmodified-Since", before}}, 200},
+      {{{"If-None-Match", "\"nope\""}, {"If-Modified-Since", after}}, 200},
+      {{{"If-None-Match", et}, {"If-Modified-Since", before}}, 304},
+      {{{"If-Match", "\"nope\""}, {"If-None-Match", et}}, 412},
+  };
+  for (const auto& c : cases) {
+    std::string desc;
+    for (const auto& [k, v] : c.h) desc += k + ": " + v + "; ";
+    INFO(desc);
+    auto g = emu.get("/api/r2/b/k", c.h);
+    CHECK(g->status == c.get);
+    if (c.get == 304) {
+      CHECK(g->body.empty());
+      CHECK(g->get_header_value("ETag") == et);
+    }
+    if (c.get == 412) CHECK(body_json(g)["code"] == "R2_PRECONDITION_FAILED");
+    if (c.get == 200) CHECK(g->body == "body");
+    CHECK(emu.send("HEAD", "/api/r2/b/k", "", c.h)->status == c.get);
+  }
+  // A missing object is 404 whatever the conditions.
+  CHECK(emu.get("/api/r2/b/missing", {{"If-None-Match", "*"}})->status == 404);
+}
+
+TEST_CASE("r2 raw: conditional PUT", "[r2][raw][conditional]") {
+  Emu emu;
+  REQUIRE(emu.post_json("/_emu/time", {{"set", "2030-01-01T00:00:10.500Z"}, {"freeze", true}})->status == 200);
+  raw_put(emu, "/api/r2/b/new", "1", {{"If-None-Match", "*"}});                 // create if absent
+  json e = raw_put(emu, "/api/r2/b/new", "2", {{"If-None-Match", "*"}}, 412);   // exists now
+  CHECK(e["code"] == "R2_PRECONDITION_FAILED");
+  raw_put(emu, "/api/r2/b/absent", "x", {{"If-Match", "*"}}, 412);
+  raw_put(emu, "/api/r2/b/absent2", "x", {{"If-Modified-Since", "Tue, 01 Jan 2030 00:00:00 GMT"}}, 412);
+  raw_put(emu, "/api/r2/b/absent3", "x", {{"If-Unmodified-Since", "Tue, 01 Jan 2030 00:00:00 GMT"}});
+  std::string et = "\"" + core::to_hex(core::md5("1")) + "\"";
+  raw_put(emu, "/api/r2/b/new", "3", {{"If-Match", et}});
+  raw_put(emu, "/api/r2/b/new", "4", {{"If-Match", et}}, 412);  // etag changed
+  raw_put(emu, "/api/r2/b/new", "5", {{"If-None-Match", et}});  // differs now
+  CHECK(emu.get("/api/r2/b/new")->body == "5");
+  CHECK(emu.get("/api/r2/b/absent")->status == 404);
+}
+
+TEST_CASE("r2 raw: range reads", "[r2][raw][range]") {
+  Emu emu;
+  std::string body = "0123456789";
+  raw_put(emu, "/api/r2/b/k", body);
+  struct Case { std::string range; int status; std::string body; std::string content_range; };
+  std::vector<Case> cases = {
+      {"bytes=0-3", 206, "0123", "bytes 0-3/10"},
+      {"bytes=7-", 206, "789", "bytes 7-9/10"},
+      {"bytes=-2", 206, "89", "bytes 8-9/10"},
+      {"bytes=-20", 206, body, "bytes 0-9/10"},
+      {"bytes=5-50", 206, "56789", "bytes 5-9/10"},
+      {"bytes=9-9", 206, "9", "bytes 9-9/10"},
+      {"bytes=10-", 416, "", "bytes */10"},
+      {"bytes=-0", 416, "", "bytes */10"},
+      {"bytes=0-1,4-5", 200, body, ""},
+      {"bytes=5-1", 200, body, ""},
+      {"lines=1-2", 200, body, ""},
+  };
+  for (const auto& c : cases) {
+    INFO(c.range);
+    auto g = emu.get("/api/r2/b/k", {{"Range", c.range}});
+    CHECK(g->status == c.status);
+    CHECK(g->get_header_value("Content-Range") == c.content_range);
+    if (c.status == 416) {
+      json e = body_json(g);
+      CHECK(e["code"] == "R2_INVALID_RANGE");
+      CHECK(e["error"] == "The requested range is not satisfiable");
+    } else {
+      CHECK(g->body == c.body);
+      CHECK(g->get_header_value("Content-Length") == std::to_string(c.body.size()));
+    }
+  }
+  // Range with a failing condition: the condition wins.
+  auto g = emu.get("/api/r2/b/k", {{"Range", "bytes=0-1"}, {"If-None-Match", "*"}});
+  CHECK(g->status == 304);
+}
+
+TEST_CASE("r2 raw list: JSON listing with include", "[r2][raw][list]") {
+  Emu emu;
+  raw_put(emu, "/api/r2/b/a/1", "x", {{"X-Era-Meta-n", "1"}});
+  raw_put(emu, "/api/r2/b/a/2", "yy");
+  raw_put(emu, "/api/r2/b/b", "z");
+  json l = body_json(emu.get("/api/r2/b"));
+  CHECK(l["objects"].size() == 3);
+  CHECK_FALSE(l["objects"][0].contains("customMetadata"));
+  l = body_json(emu.get("/api/r2/b?include=customMetadata&include=httpMetadata&prefix=a/"));
+  REQUIRE(l["objects"].size() == 2);
+  CHECK(l["objects"][0]["customMetadata"] == json{{"n", "1"}});
+  CHECK(l["objects"][0]["httpMetadata"]["contentType"] == "application/octet-stream");
+  l = body_json(emu.get("/api/r2/b?delimiter=/"));
+  CHECK(l["delimitedPrefixes"] == json{"a/"});
+  CHECK(l["objects"].size() == 1);
+  auto r = emu.get("/api/r2/b?include=bogus");
+  CHECK(r->status == 400);
+  CHECK(body_json(r)["code"] == "R2_INVALID_ARGUMENT");
+  r = emu.get("/api/r2/b?limit=1001");
+  CHECK(body_json(r)["code"] == "R2_INVALID_LIMIT");
+}
+
+TEST_CASE("r2 raw: objects survive a restart on the same data dir", "[r2][raw][restart]") {
+  TempDir dir;
+  std::string etag;
+  {
+    Emu emu(Emu::on_dir(dir.path.string()));
+    etag = raw_put(emu, "/api/r2/b/keep", "persisted", {{"X-Era-Meta-a", "b"}})["etag"];
+    raw_put(emu, "/api/r2/b/gone", "x");
+    CHECK(emu.del("/api/r2/b/gone")->status == 204);
+  }
+  Emu emu(Emu::on_dir(dir.path.string()));
+  auto g = emu.get("/api/r2/b/keep");
+  REQUIRE(g->status == 200);
+  CHECK(g->body == "persisted");
+  CHECK(g->get_header_value("ETag") == "\"" + etag + "\"");
+  CHECK(g->get_header_value("X-Era-Meta-a") == "b");
+  CHECK(emu.get("/api/r2/b/gone")->status == 404);
+}
