@@ -34,6 +34,7 @@ Emu::Emu(Options o) {
   http = std::make_unique<httplib::Client>("127.0.0.1", emu->port());
   http->set_read_timeout(30, 0);
   http->set_url_encode(false);  // tests send exactly the bytes they mean
+  http->set_tcp_nodelay(true);  // no Nagle + delayed-ACK stall between header and body writes
 }
 
 httplib::Result Emu::get(const std::string& p, const httplib::Headers& h) { return http->Get(p, h); }

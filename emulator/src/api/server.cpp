@@ -115,6 +115,8 @@ Result<int> Server::bind(const std::string& host, int port) {
 
 void Server::serve() { http_->listen_after_bind(); }
 
+bool Server::running() const { return http_->is_running(); }
+
 void Server::stop() { http_->stop(); }
 
 void Server::dispatch(const httplib::Request& req, httplib::Response& res,

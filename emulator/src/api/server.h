@@ -25,6 +25,8 @@ class Server {
   Result<int> bind(const std::string& host, int port);
   // Serves until stop(); returns after in-flight requests have finished.
   void serve();
+  // True once serve() has entered its accept loop; stop() before that would be lost.
+  bool running() const;
   void stop();
   const Router& router() const { return router_; }
 

@@ -8,7 +8,7 @@ namespace era::core { class Clock; class FaultSet; class EventLog; }
 namespace era::kv { class Engine; }
 namespace era::r2 { class Engine; }
 namespace era::d1 { class Engine; }
-namespace era::admin { class Admin; }
+namespace era::admin { class Admin; class Registry; }
 
 namespace era::api {
 
@@ -28,6 +28,7 @@ struct Services {
   r2::Engine* r2 = nullptr;
   d1::Engine* d1 = nullptr;
   admin::Admin* admin = nullptr;
+  admin::Registry* registry = nullptr;  // /api/resources
   Guard* guard = nullptr;
   core::FaultSet* faults = nullptr;  // /_emu/faults (applied by the guard)
   core::EventLog* events = nullptr;  // /_emu/events (recorded by the guard)

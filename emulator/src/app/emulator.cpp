@@ -2,11 +2,13 @@
 // server together, and that owns the background threads.
 #include "era/emulator.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "admin/registry.h"
 #include "admin/admin.h"
 #include "api/guard.h"
 #include "api/server.h"
@@ -37,6 +39,7 @@ struct Emulator::Impl {
   std::unique_ptr<kv::Engine> kv;
   std::unique_ptr<r2::Engine> r2;
   std::unique_ptr<d1::Engine> d1;
+  std::unique_ptr<admin::Registry> registry;
   core::FaultSet faults;
   core::EventLog events;
   std::unique_ptr<admin::Admin> admin;
@@ -44,6 +47,7 @@ struct Emulator::Impl {
   std::unique_ptr<api::Server> server;
   int port = 0;
   std::thread serve_thread;
+  std::atomic<bool> serve_returned{false};
   std::thread sweep_thread;
 
   std::mutex mu;
@@ -94,6 +98,7 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   impl->kv = std::make_unique<kv::Engine>(*impl->lmdb);
   impl->r2 = std::make_unique<r2::Engine>(*impl->lmdb, *impl->blobs);
   impl->d1 = std::make_unique<d1::Engine>(*impl->paths, impl->clock);
+  impl->registry = std::make_unique<admin::Registry>(*impl->lmdb, *impl->kv, *impl->r2, *impl->d1);
   if (auto n = impl->r2->sweep_orphans(); !n) return fail_start(n.error().message);
   else if (*n) log::info("removed ", *n, " orphaned blob(s) left by an earlier crash");
 
@@ -104,6 +109,12 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
                                                            impl->clock, impl->faults, impl->events});
   impl->guard = std::make_unique<api::Guard>(impl->clock);
   impl->guard->attach(&impl->faults, &impl->events, &impl->admin->lock());
+  impl->admin->add_reset_hook([reg = impl->registry.get()](std::string_view svc, std::string_view ns) -> Status {
+    if (!svc.empty() || !ns.empty()) return {};
+    auto n = reg->clear_custom();  // registered custom resources go with a full reset
+    if (!n) return fail(n.error());
+    return {};
+  });
   for (const auto& file : o.seed_files) {
     std::ifstream in(file);
     if (!in) return fail_start("--seed " + file + ": cannot open the file");
@@ -118,6 +129,7 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   services.kv = impl->kv.get();
   services.r2 = impl->r2.get();
   services.d1 = impl->d1.get();
+  services.registry = impl->registry.get();
   services.guard = impl->guard.get();
   services.admin = impl->admin.get();
   services.faults = &impl->faults;
@@ -131,7 +143,13 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   impl->port = *port;
 
   Impl* p = impl.get();
-  impl->serve_thread = std::thread([p] { p->server->serve(); });
+  impl->serve_thread = std::thread([p] {
+    p->server->serve();
+    p->serve_returned = true;
+  });
+  // httplib ignores stop() until its accept loop runs: wait for it, so that an emulator stopped
+  // straight after start (a test that only wanted a free port) cannot hang in join().
+  while (!impl->server->running() && !impl->serve_returned) std::this_thread::yield();
   if (o.sweep_interval_ms > 0) impl->sweep_thread = std::thread([p] { p->sweep_loop(); });
   return std::unique_ptr<Emulator>(new Emulator(std::move(impl)));
 }
@@ -150,6 +168,7 @@ void Emulator::stop() {
   impl_->server.reset();
   impl_->guard.reset();
   impl_->admin.reset();
+  impl_->registry.reset();
   impl_->d1.reset();
   impl_->r2.reset();
   impl_->kv.reset();

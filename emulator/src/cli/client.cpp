@@ -34,6 +34,7 @@ Reply request(const Conn& c, const std::string& method, const std::string& path,
   http.set_connection_timeout(5, 0);
   http.set_read_timeout(120, 0);
   http.set_url_encode(false);  // paths are encoded here
+  http.set_tcp_nodelay(true);
   httplib::Headers h;
   if (!c.token.empty()) h.emplace("Authorization", "Bearer " + c.token);
   httplib::Result r = method == "GET"      ? http.Get(path, h)

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <memory>
+
 using era::Code;
 using era::core::FaultQuery;
 using era::core::FaultSet;
@@ -28,11 +30,12 @@ std::string pattern(FaultSet& set, int n) {
   return out;
 }
 
-FaultSet with_rule(const json& doc) {
-  FaultSet set;
+// FaultSet holds a mutex, so it is neither copyable nor movable: hand out a pointer.
+std::unique_ptr<FaultSet> with_rule(const json& doc) {
+  auto set = std::make_unique<FaultSet>();
   auto r = parse_fault_rule(doc, 1000);
   REQUIRE(r);
-  set.add(std::move(*r));
+  set->add(std::move(*r));
   return set;
 }
 
@@ -72,8 +75,9 @@ TEST_CASE("faults parse: malformed rules are INVALID_FAULT naming the field", "[
 }
 
 TEST_CASE("faults schedule: after skips, times retires, bookkeeping adds up", "[faults]") {
-  FaultSet set = with_rule({{"service", "kv"}, {"key", "user:*"}, {"after", 1}, {"times", 2},
+  auto setp = with_rule({{"service", "kv"}, {"key", "user:*"}, {"after", 1}, {"times", 2},
                             {"action", {{"type", "error"}, {"status", 503}}}});
+  FaultSet& set = *setp;
   CHECK_FALSE(set.decide(kv_get("other")));  // no match, not counted
   CHECK_FALSE(set.decide(kv_get("user:1")));  // matched, skipped by after
   CHECK(set.decide(kv_get("user:1")));
@@ -86,9 +90,10 @@ TEST_CASE("faults schedule: after skips, times retires, bookkeeping adds up", "[
 }
 
 TEST_CASE("faults sequence: consumed call by call, then the rule retires", "[faults]") {
-  FaultSet set = with_rule({{"sequence", json::array({{{"type", "error"}, {"status", 503}},
+  auto setp = with_rule({{"sequence", json::array({{{"type", "error"}, {"status", 503}},
                                                       {{"type", "error"}, {"status", 500}},
                                                       {{"type", "ok"}}})}});
+  FaultSet& set = *setp;
   auto a = set.decide(kv_get("k"));
   REQUIRE(a);
   CHECK(a->action.status == 503);
@@ -104,31 +109,37 @@ TEST_CASE("faults sequence: consumed call by call, then the rule retires", "[fau
 
 TEST_CASE("faults determinism: the same seed gives the same faults, every run", "[faults]") {
   json rule = {{"probability", 0.3}, {"seed", 42}, {"action", {{"type", "error"}}}};
-  FaultSet a = with_rule(rule), b = with_rule(rule);
+  auto ap = with_rule(rule), bp = with_rule(rule);
+  FaultSet &a = *ap, &b = *bp;
   std::string pa = pattern(a, 500), pb = pattern(b, 500);
   CHECK(pa == pb);
   auto fired = std::count(pa.begin(), pa.end(), 'X');
   CHECK(fired > 100);  // ~150 expected for p = 0.3
   CHECK(fired < 200);
   rule["seed"] = 43;
-  FaultSet c = with_rule(rule);
+  auto cp = with_rule(rule);
+  FaultSet& c = *cp;
   CHECK(pattern(c, 500) != pa);
   // A rule without a seed reports the one it picked, so the run can be replayed.
-  FaultSet d = with_rule({{"probability", 0.3}, {"action", {{"type", "error"}}}});
+  auto dp = with_rule({{"probability", 0.3}, {"action", {{"type", "error"}}}});
+  FaultSet& d = *dp;
   json picked = d.list()[0];
   std::string pd = pattern(d, 200);
   picked.erase("id");
   for (const char* k : {"matched", "fired", "remaining"}) picked.erase(k);
-  FaultSet e = with_rule(picked);
+  auto ep = with_rule(picked);
+  FaultSet& e = *ep;
   CHECK(pattern(e, 200) == pd);
 }
 
 TEST_CASE("faults active_for: only inside the window on the virtual clock", "[faults]") {
-  FaultSet set = with_rule({{"active_for", "60s"}, {"action", {{"type", "error"}}}});
+  auto setp = with_rule({{"active_for", "60s"}, {"action", {{"type", "error"}}}});
+  FaultSet& set = *setp;
   CHECK(set.decide(kv_get("k", 1000)));
   CHECK(set.decide(kv_get("k", 60999)));
   CHECK_FALSE(set.decide(kv_get("k", 61000)));
-  FaultSet later = with_rule({{"active_for", {{"from", 5000}, {"until", 6000}}}, {"action", {{"type", "error"}}}});
+  auto laterp = with_rule({{"active_for", {{"from", 5000}, {"until", 6000}}}, {"action", {{"type", "error"}}}});
+  FaultSet& later = *laterp;
   CHECK_FALSE(later.decide(kv_get("k", 4999)));
   CHECK(later.decide(kv_get("k", 5000)));
 }
