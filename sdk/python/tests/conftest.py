@@ -50,6 +50,14 @@ class Emulator:
         """Move the emulator's virtual clock forward (never sleep for TTLs)."""
         self.control("POST", "/_emu/time", {"advance_ms": ms})
 
+    def fault(self, **rule: Any) -> str:
+        """Add a fault rule (``/_emu/faults``); returns its id."""
+        return str(self.control("POST", "/_emu/faults", rule)["id"])
+
+    def fault_state(self, fault_id: str) -> Dict[str, Any]:
+        """A rule with its bookkeeping (``matched``, ``fired``, ``remaining``)."""
+        return dict(self.control("GET", f"/_emu/faults/{fault_id}"))
+
     def log(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-4000:]
