@@ -9,6 +9,7 @@ namespace era::kv { class Engine; }
 namespace era::r2 { class Engine; }
 namespace era::d1 { class Engine; }
 namespace era::admin { class Admin; class Registry; }
+namespace era::products { struct Catalog; class Signer; }
 
 namespace era::api {
 
@@ -19,7 +20,8 @@ struct Settings {
   std::string token;             // when non-empty, every route but health needs Bearer <token>
   bool control_enabled = true;   // --no-control turns /_emu off except health
   size_t max_json_body = size_t(128) << 20;
-  std::string public_url;        // http://host:port, for links the server hands out
+  std::string public_url;        // http://host:port, for links the server hands out (set by
+                                 // Server::bind to the bound address when empty)
 };
 
 struct Services {
@@ -32,6 +34,8 @@ struct Services {
   Guard* guard = nullptr;
   core::FaultSet* faults = nullptr;  // /_emu/faults (applied by the guard)
   core::EventLog* events = nullptr;  // /_emu/events (recorded by the guard)
+  const products::Catalog* catalog = nullptr;  // era-emu.json declarations (null: none)
+  products::Signer* signer = nullptr;          // signed / one-time URLs (api/signed/)
   Settings settings;
 };
 
