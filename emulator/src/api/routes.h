@@ -12,6 +12,7 @@ void add_era_r2_routes(Router& r, Services& s);     // api/era/r2_routes.cpp
 void add_era_d1_routes(Router& r, Services& s);     // api/era/d1_routes.cpp
 void add_resources_routes(Router& r, Services& s);  // api/era/resources_routes.cpp
 void add_r2raw_routes(Router& r, Services& s);      // api/r2raw/routes.cpp
+void add_signed_routes(Router& r, Services& s);     // api/signed/routes.cpp (public + signed URLs)
 
 inline void add_all_routes(Router& r, Services& s) {
   add_health_routes(r, s);
@@ -21,6 +22,7 @@ inline void add_all_routes(Router& r, Services& s) {
   add_era_d1_routes(r, s);
   add_resources_routes(r, s);
   add_r2raw_routes(r, s);
+  add_signed_routes(r, s);
 }
 
 }  // namespace era::api

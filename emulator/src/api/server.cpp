@@ -16,6 +16,11 @@ namespace {
 
 bool is_legacy_storage_path(std::string_view path) { return path.starts_with("/api/storage/"); }
 
+// Public-bucket and signed-URL routes carry their own authorization; the API token is not asked.
+bool is_token_free(std::string_view path) {
+  return path == "/_emu/health" || path.starts_with("/public/") || path.starts_with("/signed/");
+}
+
 // /api/storage/{kv|r2}/{ns} with nothing after: the legacy proxy answers "Key required".
 bool is_keyless_kv_or_r2(std::string_view path) {
   std::string_view rest = path.substr(std::string_view("/api/storage/").size());
@@ -57,6 +62,7 @@ Server::Server(Services services, size_t threads)
   add_era_d1_routes(router_, services_);
   add_resources_routes(router_, services_);
   add_r2raw_routes(router_, services_);
+  if (services_.signer) add_signed_routes(router_, services_);
 
   auto& h = *http_;
   h.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -110,6 +116,12 @@ Result<int> Server::bind(const std::string& host, int port) {
   }
   // httplib listens with a backlog of 5; a test suite opening many connections at once needs more.
   if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
+  if (services_.settings.public_url.empty()) {
+    // Links the server hands out (signed URLs) must reach it: a wildcard bind is reached on loopback.
+    std::string h = host == "0.0.0.0" || host.empty() ? "127.0.0.1" : host == "::" ? "::1" : host;
+    if (h.find(':') != std::string::npos) h = "[" + h + "]";
+    services_.settings.public_url = "http://" + h + ":" + std::to_string(bound);
+  }
   return bound;
 }
 
@@ -127,7 +139,7 @@ void Server::dispatch(const httplib::Request& req, httplib::Response& res,
 
   // 1. auth
   const std::string& token = services_.settings.token;
-  if (!token.empty() && req.path != "/_emu/health") {
+  if (!token.empty() && !is_token_free(req.path)) {
     std::string auth = req.get_header_value("Authorization");
     std::string expected = "Bearer " + token;
     if (!core::constant_time_equal(auth, expected))

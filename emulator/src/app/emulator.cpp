@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "d1/engine.h"
 #include "kv/engine.h"
+#include "products/signer.h"
 #include "r2/engine.h"
 #include "store/blob_store.h"
 #include "store/lmdb.h"
@@ -39,6 +40,7 @@ struct Emulator::Impl {
   std::unique_ptr<kv::Engine> kv;
   std::unique_ptr<r2::Engine> r2;
   std::unique_ptr<d1::Engine> d1;
+  std::unique_ptr<products::Signer> signer;
   std::unique_ptr<admin::Registry> registry;
   core::FaultSet faults;
   core::EventLog events;
@@ -64,6 +66,7 @@ struct Emulator::Impl {
       int64_t now = clock.now_ms();
       if (auto n = kv->sweep_expired(now); !n) log::warn("KV sweep: ", n.error().message);
       if (auto n = r2->sweep(now); !n) log::warn("R2 sweep: ", n.error().message);
+      if (auto n = signer->sweep(now); !n) log::warn("one-time URL sweep: ", n.error().message);
       lock.lock();
     }
   }
@@ -98,6 +101,9 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   impl->kv = std::make_unique<kv::Engine>(*impl->lmdb);
   impl->r2 = std::make_unique<r2::Engine>(*impl->lmdb, *impl->blobs);
   impl->d1 = std::make_unique<d1::Engine>(*impl->paths, impl->clock);
+  auto signer = products::Signer::open(*impl->lmdb);
+  if (!signer) return fail_start(signer.error().message);
+  impl->signer = std::move(*signer);
   impl->registry = std::make_unique<admin::Registry>(*impl->lmdb, *impl->kv, *impl->r2, *impl->d1);
   if (auto n = impl->r2->sweep_orphans(); !n) return fail_start(n.error().message);
   else if (*n) log::info("removed ", *n, " orphaned blob(s) left by an earlier crash");
@@ -134,6 +140,7 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   services.admin = impl->admin.get();
   services.faults = &impl->faults;
   services.events = &impl->events;
+  services.signer = impl->signer.get();
   services.settings.version = ERA_VERSION;
   services.settings.token = o.token;
   services.settings.control_enabled = o.control;
@@ -170,6 +177,7 @@ void Emulator::stop() {
   impl_->admin.reset();
   impl_->registry.reset();
   impl_->d1.reset();
+  impl_->signer.reset();
   impl_->r2.reset();
   impl_->kv.reset();
   impl_->blobs.reset();

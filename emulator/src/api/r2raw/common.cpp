@@ -65,7 +65,7 @@ json list_json(const r2::ListResult& r, const ListQuery& q) {
   return out;
 }
 
-Status check_declared_length(Call& c, uint64_t limit) {
+Status check_declared_length(Call& c, uint64_t limit, const Error* over) {
   std::string cl = c.req.get_header_value("Content-Length");
   if (cl.empty()) return {};
   uint64_t n = 0;
@@ -76,15 +76,19 @@ Status check_declared_length(Call& c, uint64_t limit) {
   }
   if (n > limit) {
     close_connection(c);
-    return fail(r2::errors::entity_too_large(limit));
+    return fail(over ? *over : r2::errors::entity_too_large(limit));
   }
   return {};
 }
 
-Status stream_body(Call& c, r2::BodyWriter& w) {
+Status stream_body(Call& c, r2::BodyWriter& w, const UploadCap* cap) {
   if (!c.reader) return {};
   Status err;
   bool ok = (*c.reader)([&](const char* data, size_t n) {
+    if (cap && w.size() + n > cap->max_bytes) {
+      err = fail(cap->error);
+      return false;
+    }
     err = w.write(data, n);
     return bool(err);
   });

@@ -27,11 +27,20 @@ Result<ListQuery> list_query(const Call& c, int default_limit);
 // {"objects":[…],"truncated":b,"cursor"?,"delimitedPrefixes"?}
 json list_json(const r2::ListResult& r, const ListQuery& q);
 
-// Refuses a body whose declared Content-Length is over the limit before reading it.
-Status check_declared_length(Call& c, uint64_t limit);
-// Streams call.reader into the writer: R2_ENTITY_TOO_LARGE past the engine limit,
+// A tighter limit on one upload than the engine's (a signed URL's maxBytes): past max_bytes the
+// upload fails with `error` instead of R2_ENTITY_TOO_LARGE.
+struct UploadCap {
+  uint64_t max_bytes = 0;
+  Error error;
+};
+
+// Refuses a body whose declared Content-Length is over the limit before reading it (with
+// `over` when given, else R2_ENTITY_TOO_LARGE).
+Status check_declared_length(Call& c, uint64_t limit, const Error* over = nullptr);
+// Streams call.reader into the writer: R2_ENTITY_TOO_LARGE past the engine limit, cap->error as
+// soon as the bytes received pass cap->max_bytes (reading stops, nothing is stored),
 // R2_INCOMPLETE_BODY when the body ends before Content-Length.
-Status stream_body(Call& c, r2::BodyWriter& w);
+Status stream_body(Call& c, r2::BodyWriter& w, const UploadCap* cap = nullptr);
 // For errors sent before the body was fully read: the connection cannot be reused.
 void close_connection(Call& c);
 

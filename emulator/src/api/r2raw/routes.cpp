@@ -6,6 +6,7 @@
 
 #include "api/json_io.h"
 #include "api/r2raw/common.h"
+#include "api/r2raw/objects.h"
 #include "api/routes.h"
 #include "core/crypto.h"
 #include "core/names.h"
@@ -136,8 +137,9 @@ Status raw_list(Services& s, Call& c) {
   return {};
 }
 
-Status raw_get(Services& s, Call& c) {
-  ERA_TRY(target(c));
+}  // namespace
+
+Status r2http::serve_object(Services& s, Call& c) {
   r2::GetOptions opts;
   opts.only_if = conditional_from_headers(c);
   opts.body = c.req.method != "HEAD";
@@ -177,6 +179,45 @@ Status raw_get(Services& s, Call& c) {
   return {};
 }
 
+Status r2http::store_object(Services& s, Call& c, const UploadCap* cap) {
+  r2::PutOptions opts;
+  uint64_t limit = s.r2->options().max_put_bytes;
+  const Error* over = nullptr;
+  if (cap && cap->max_bytes < limit) {
+    limit = cap->max_bytes;
+    over = &cap->error;
+  }
+  Status pre = [&]() -> Status {
+    auto http = http_from_headers(c);
+    if (!http) return fail(http.error());
+    opts.http = std::move(*http);
+    opts.custom = custom_from_headers(c);
+    ERA_TRY(checksums_from_headers(c, opts.expected));
+    opts.only_if = conditional_from_headers(c);
+    ERA_TRY(s.r2->check_put(c.ns, c.key, opts));
+    return r2http::check_declared_length(c, limit, over);
+  }();
+  if (!pre) {
+    r2http::close_connection(c);
+    return pre;
+  }
+  auto w = s.r2->begin_body(c.ns, opts.expected);
+  if (!w) return fail(w.error());
+  ERA_TRY(r2http::stream_body(c, *w, over ? cap : nullptr));
+  auto m = s.r2->put(c.ctx, c.ns, c.key, std::move(*w), opts);
+  if (!m) return fail(m.error());
+  c.res.set_header("ETag", m->http_etag());
+  send_json(c.res, 200, r2http::object_json(*m, false, false, true));
+  return {};
+}
+
+namespace {
+
+Status raw_get(Services& s, Call& c) {
+  ERA_TRY(target(c));
+  return r2http::serve_object(s, c);
+}
+
 Status raw_put_part(Services& s, Call& c) {
   std::string upload_id = c.query("uploadId");
   auto n = part_number(c);
@@ -186,7 +227,7 @@ Status raw_put_part(Services& s, Call& c) {
     return st;
   }
   ERA_TRY(r2http::check_declared_length(c, s.r2->options().max_put_bytes));
-  auto w = s.r2->begin_body();
+  auto w = s.r2->begin_body(c.ns);
   if (!w) return fail(w.error());
   ERA_TRY(r2http::stream_body(c, *w));
   auto part = s.r2->upload_part(c.ctx, c.ns, c.key, upload_id, *n, std::move(*w));
@@ -199,29 +240,7 @@ Status raw_put_part(Services& s, Call& c) {
 Status raw_put(Services& s, Call& c) {
   ERA_TRY(target(c));
   if (c.has_query("uploadId")) return raw_put_part(s, c);
-  r2::PutOptions opts;
-  Status pre = [&]() -> Status {
-    auto http = http_from_headers(c);
-    if (!http) return fail(http.error());
-    opts.http = std::move(*http);
-    opts.custom = custom_from_headers(c);
-    ERA_TRY(checksums_from_headers(c, opts.expected));
-    opts.only_if = conditional_from_headers(c);
-    ERA_TRY(s.r2->check_put(c.ns, c.key, opts));
-    return r2http::check_declared_length(c, s.r2->options().max_put_bytes);
-  }();
-  if (!pre) {
-    r2http::close_connection(c);
-    return pre;
-  }
-  auto w = s.r2->begin_body(opts.expected);
-  if (!w) return fail(w.error());
-  ERA_TRY(r2http::stream_body(c, *w));
-  auto m = s.r2->put(c.ctx, c.ns, c.key, std::move(*w), opts);
-  if (!m) return fail(m.error());
-  c.res.set_header("ETag", m->http_etag());
-  send_json(c.res, 200, r2http::object_json(*m, false, false, true));
-  return {};
+  return r2http::store_object(s, c);
 }
 
 Status raw_delete(Services& s, Call& c) {
