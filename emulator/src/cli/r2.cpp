@@ -1,6 +1,8 @@
-// `era-emu r2 {get,put,list,rm}`: R2 objects through the ERA storage API, files in and out.
+// `era-emu r2 {get,put,list,rm,sign}`: R2 objects through the ERA storage API, files in and out;
+// `sign` asks POST /api/signed-urls for a signed (optionally one-time) GET or PUT URL.
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -109,6 +111,36 @@ void setup_r2(CLI::App& app) {
     run_and_exit([&] {
       return finish(*cr, request(*cr, "DELETE", r2_path(r->ns, r->key)),
                     [&](const json&) { std::cout << "deleted " << r->ns << "/" << r->key << "\n"; });
+    });
+  });
+
+  struct SignArgs {
+    std::string ns, key, method = "GET", content_type;
+    int64_t expires = 3600;
+    bool one_time = false;
+    uint64_t max_bytes = 0;
+  };
+  auto sg = std::make_shared<SignArgs>();
+  auto* sign = r2->add_subcommand("sign", "Print a signed URL for one object (no token needed to use it)");
+  sign->add_option("bucket", sg->ns)->required();
+  sign->add_option("key", sg->key)->required();
+  sign->add_option("--method", sg->method, "GET or PUT")->check(CLI::IsMember({"GET", "PUT"}, CLI::ignore_case));
+  sign->add_option("--expires", sg->expires, "Seconds the URL stays valid on the emulator's clock (1-604800)")
+      ->check(CLI::Range(int64_t(1), int64_t(604800)));
+  sign->add_flag("--one-time", sg->one_time, "The URL works for exactly one request");
+  sign->add_option("--content-type", sg->content_type, "PUT: the upload must send this Content-Type");
+  sign->add_option("--max-bytes", sg->max_bytes, "PUT: refuse bodies larger than this")->check(CLI::PositiveNumber);
+  auto cs = add_conn_options(sign);
+  sign->callback([sg, cs] {
+    run_and_exit([&] {
+      std::string method = sg->method;
+      for (char& ch : method) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      json body = {{"bucket", sg->ns}, {"key", sg->key}, {"method", method},
+                   {"expiresIn", sg->expires}, {"oneTime", sg->one_time}};
+      if (!sg->content_type.empty()) body["contentType"] = sg->content_type;
+      if (sg->max_bytes) body["maxBytes"] = sg->max_bytes;
+      return finish(*cs, request(*cs, "POST", "/api/signed-urls", body.dump()),
+                    [](const json& j) { std::cout << j.value("url", "") << "\n"; });
     });
   });
 }
