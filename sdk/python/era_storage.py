@@ -1176,10 +1176,14 @@ class R2Storage(_Service):
     def sign_url(self, bucket: str, key: str, method: str = "GET", *, expires_in: int = 3600,
                  one_time: bool = False, content_type: Optional[str] = None,
                  max_bytes: Optional[int] = None) -> Dict[str, Any]:
-        """Ask the server for a pre-signed URL: ``{"url", "expires_at"}``.
+        """Ask the server for a signed URL: ``{"url", "expires_at", "expires_ms", "method",
+        "bucket", "key", "one_time", ...}`` (``POST /api/signed-urls``).
 
-        ``method`` is what the URL allows (GET, PUT, HEAD, DELETE); ``one_time`` makes it
-        single-use; ``content_type``/``max_bytes`` constrain an upload."""
+        The URL needs no bearer token.  ``method`` is what it allows: ``"GET"`` (HEAD too)
+        or ``"PUT"``; ``expires_in`` is 1..604800 seconds of the emulator's (virtual) clock;
+        ``one_time`` makes it work for exactly one request; ``content_type`` (the upload must
+        send exactly this Content-Type) and ``max_bytes`` constrain a PUT.  A refused use
+        answers 403 with a ``reason`` (docs/products.md, "Access and signed URLs")."""
         body: Dict[str, Any] = {"bucket": bucket, "key": key, "method": method.upper(),
                                 "expiresIn": int(expires_in), "oneTime": bool(one_time)}
         if content_type is not None:

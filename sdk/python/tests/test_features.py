@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Dict, Optional, Tuple
 
 import pytest
 
@@ -288,17 +290,50 @@ def test_bearer_token_from_env(tmp_path, monkeypatch) -> None:
         stop_emulator(emu)
 
 
-def test_sign_url(ns: str) -> None:
-    try:
-        signed = era_storage.sign_url(ns, "shared.txt", "GET", expires_in=300)
-    except NotFoundError as exc:
-        if exc.code in (None, "NOT_FOUND", "ROUTE_NOT_FOUND"):
-            pytest.skip(f"server has no /api/signed-urls yet: {exc}")
-        raise
-    assert signed["url"].startswith("http")
-    assert signed["expires_at"]
-    era_storage.r2.put(ns, "shared.txt", b"signed content")
+def _fetch(url: str, method: str = "GET", data: Optional[bytes] = None,
+           headers: Optional[Dict[str, str]] = None) -> Tuple[int, bytes]:
+    """A plain, token-less HTTP request, as a browser holding the URL would make."""
+    import urllib.error
     import urllib.request
 
-    with urllib.request.urlopen(signed["url"], timeout=10) as resp:
-        assert resp.read() == b"signed content"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def test_sign_url_get(era_emu, ns: str) -> None:
+    signed = era_storage.sign_url(ns, "shared.txt", "GET", expires_in=300)
+    assert signed["url"].startswith(era_emu.url + "/signed/")
+    assert signed["expires_at"].endswith("Z")
+    assert signed["one_time"] is False
+    era_storage.r2.put(ns, "shared.txt", b"signed content")
+    assert _fetch(signed["url"]) == (200, b"signed content")
+    status, body = _fetch(signed["url"].replace("shared.txt", "other.txt"))
+    assert status == 403 and json.loads(body)["reason"] == "bad_signature"
+    era_emu.advance(300_000)
+    status, body = _fetch(signed["url"])
+    assert status == 403 and json.loads(body)["code"] == "SIGNED_URL_EXPIRED"
+
+
+def test_sign_url_one_time_put(ns: str) -> None:
+    signed = era_storage.r2.sign_url(ns, "upload.bin", "put", one_time=True,
+                                     content_type="application/octet-stream", max_bytes=8)
+    assert signed["method"] == "PUT" and signed["one_time"] is True
+    ct = {"Content-Type": "application/octet-stream"}
+    status, body = _fetch(signed["url"], "PUT", b"123456789", ct)
+    assert status == 403 and json.loads(body)["reason"] == "too_large"
+    status, body = _fetch(signed["url"], "PUT", b"1234", {"Content-Type": "text/plain"})
+    assert status == 403 and json.loads(body)["reason"] == "content_type_mismatch"
+    assert _fetch(signed["url"], "PUT", b"12345678", ct)[0] == 200  # failures did not use it up
+    status, body = _fetch(signed["url"], "PUT", b"again", ct)
+    assert status == 403 and json.loads(body)["reason"] == "already_used"
+    assert era_storage.r2.get(ns, "upload.bin") == b"12345678"
+
+
+def test_sign_url_rejects_bad_requests(ns: str) -> None:
+    with pytest.raises(StorageError) as info:
+        era_storage.sign_url(ns, "k", "GET", expires_in=604_801)
+    assert info.value.status == 400
