@@ -86,6 +86,18 @@ Status Engine::set_namespace_options(std::string_view ns, NamespaceOptions o) {
   return {};
 }
 
+void Engine::set_namespace_cipher(std::string_view ns, std::shared_ptr<const core::Aead> aead) {
+  std::unique_lock lock(opts_mu_);
+  if (aead) ciphers_.insert_or_assign(std::string(ns), std::move(aead));
+  else if (auto it = ciphers_.find(ns); it != ciphers_.end()) ciphers_.erase(it);
+}
+
+std::shared_ptr<const core::Aead> Engine::namespace_cipher(std::string_view ns) const {
+  std::shared_lock lock(opts_mu_);
+  auto it = ciphers_.find(ns);
+  return it == ciphers_.end() ? nullptr : it->second;
+}
+
 int64_t Engine::propagation_delay_ms(std::string_view ns) const {
   std::shared_lock lock(opts_mu_);
   auto it = ns_opts_.find(ns);
@@ -93,17 +105,45 @@ int64_t Engine::propagation_delay_ms(std::string_view ns) const {
   return opts_.propagation_delay_ms;
 }
 
+// ---- record codec: sealed or plain ----
+
+Result<std::optional<RecordView>> Engine::decode(std::string_view skey, std::string_view raw,
+                                                 const core::Aead* aead, std::string& buf) const {
+  if (is_sealed_record(raw)) {
+    if (!aead)
+      return fail(Code::ENCRYPTION_SECRET_MISSING,
+                  "KV namespace " + std::string(skey.substr(0, skey.find('\0'))) +
+                      " holds encrypted records but no encryption secret is configured for it");
+    auto plain = open_record(*aead, skey, raw);
+    if (!plain) return fail(plain.error());
+    buf = std::move(*plain);
+    raw = buf;
+  }
+  return decode_record(raw);
+}
+
+std::string Engine::encode(std::string_view skey, const core::Aead* aead, int64_t created,
+                           const VersionView& cur, const VersionView* prev) const {
+  std::string plain = encode_record(created, cur, prev);
+  return aead ? seal_record(*aead, skey, plain) : plain;
+}
+
 // ---- reads ----
 
 Result<std::optional<Entry>> Engine::read(std::string_view ns, std::string_view key,
                                           std::string_view location, int64_t now_ms,
                                           int64_t delay_ms, View view) {
+  const auto aead = namespace_cipher(ns);
+  const std::string skey = storage_key(ns, key);
   auto txn = db_.begin_read();
   if (!txn) return fail(txn.error());
-  auto raw = txn->get(Table::kv, storage_key(ns, key));
+  auto raw = txn->get(Table::kv, skey);
   if (!raw) return fail(raw.error());
   if (!*raw) return std::optional<Entry>{};
-  auto rec = decode_record(**raw);
+  std::string buf;
+  auto opened = decode(skey, **raw, aead.get(), buf);
+  if (!opened) return fail(opened.error());
+  auto& rec = *opened;
   if (!rec) return fail(corrupt());
   const VersionView* v =
       view == View::stale ? stale_version(*rec, now_ms, delay_ms)
@@ -164,20 +204,23 @@ Result<ListResult> Engine::list_view(std::string_view ns, const ListOptions& opt
     after = storage_key(ns, *decoded);
   }
   const int64_t delay = propagation_delay_ms(ns);
+  const auto aead = namespace_cipher(ns);
   auto txn = db_.begin_read();
   if (!txn) return fail(txn.error());
   ListResult out;
   const std::string prefix = ns_prefix(ns);
   const size_t strip = prefix.size();
   bool more = false;
-  bool bad = false;
+  Status bad;
+  std::string buf;
   ERA_TRY(txn->scan(Table::kv, prefix + opts.prefix, after,
                     [&](std::string_view k, std::string_view v) {
-                      auto rec = decode_record(v);
-                      if (!rec) {
-                        bad = true;
+                      auto opened = decode(k, v, aead.get(), buf);
+                      if (!opened || !*opened) {
+                        bad = opened ? fail(corrupt()) : fail(opened.error());
                         return false;
                       }
+                      auto& rec = *opened;
                       const VersionView* vis = visible_version(*rec, location, now_ms, delay,
                                                                view == View::authoritative);
                       if (!vis) return true;
@@ -193,7 +236,7 @@ Result<ListResult> Engine::list_view(std::string_view ns, const ListOptions& opt
                       out.keys.push_back(std::move(lk));
                       return true;
                     }));
-  if (bad) return fail(corrupt());
+  if (!bad) return fail(bad.error());
   out.list_complete = !more;
   if (more) out.cursor = core::base64_encode(out.keys.back().name);
   return out;
@@ -251,6 +294,7 @@ Status Engine::write(const OpContext& ctx, std::string_view ns, std::string_view
   ERA_TRY(take_rate_slot(ctx, ns, key, value != nullptr));
   auto st = [&]() -> Status {
     const int64_t delay = propagation_delay_ms(ns);
+    const auto aead = namespace_cipher(ns);
     const std::string skey = storage_key(ns, key);
     auto txn = db_.begin_write();
     if (!txn) return fail(txn.error());
@@ -268,10 +312,13 @@ Status Engine::write(const OpContext& ctx, std::string_view ns, std::string_view
 
     int64_t created = ctx.now_ms;
     std::optional<VersionView> prev;
-    std::string old_bytes;  // the views below point into it, not into the LMDB page
+    std::string old_bytes;     // the views below point into these, not into the LMDB page
+    std::string opened_bytes;  // the decrypted record when sealed
     if (*old) {
       old_bytes.assign(**old);
-      auto rec = decode_record(old_bytes);
+      auto opened = decode(skey, old_bytes, aead.get(), opened_bytes);
+      if (!opened) return fail(opened.error());
+      auto& rec = *opened;
       if (!rec) return fail(corrupt());
       // What other locations keep seeing until this write propagates: the old current version
       // if it had reached them, else what they were already seeing.
@@ -284,7 +331,7 @@ Status Engine::write(const OpContext& ctx, std::string_view ns, std::string_view
       // Nothing left for anyone to see: no record at all.
       if (*old) ERA_TRY(txn->del(Table::kv, skey));
     } else {
-      ERA_TRY(txn->put(Table::kv, skey, encode_record(created, cur, prev ? &*prev : nullptr)));
+      ERA_TRY(txn->put(Table::kv, skey, encode(skey, aead.get(), created, cur, prev ? &*prev : nullptr)));
     }
     return txn->commit();
   }();
@@ -309,8 +356,10 @@ Status Engine::list_resources(const OpContext& ctx, const ResourceFilter& filter
     if (sep == std::string_view::npos) return true;
     std::string_view key = k.substr(sep + 1);
     if (!key.starts_with(filter.key_prefix)) return true;
-    auto rec = decode_record(v);
-    if (!rec) return true;
+    std::string buf;
+    auto opened = decode(k, v, namespace_cipher(k.substr(0, sep)).get(), buf);
+    if (!opened || !*opened) return true;  // unreadable records are not listed as resources
+    auto& rec = *opened;
     const VersionView* vis = visible_version(*rec, {}, ctx.now_ms, 0, /*authoritative=*/true);
     if (!vis) return true;
     Entry e = to_entry(*rec, *vis);
@@ -342,13 +391,19 @@ Result<size_t> Engine::sweep_expired(int64_t now_ms) {
     if (it == cache.end()) it = cache.emplace(std::string(ns), propagation_delay_ms(ns)).first;
     return it->second;
   };
+  auto cipher_of = [this](std::string_view full_key) {
+    return namespace_cipher(full_key.substr(0, full_key.find('\0')));
+  };
   std::vector<std::string> todo;
   {
     auto txn = db_.begin_read();
     if (!txn) return fail(txn.error());
+    std::string buf;
     ERA_TRY(txn->scan(Table::kv, {}, {}, [&](std::string_view k, std::string_view v) {
-      auto rec = decode_record(v);
-      if (rec && classify(*rec, now_ms, delay_of(k)) != Reclaim::keep) todo.emplace_back(k);
+      // Sealed records whose namespace has no cipher (or that fail to open) are left alone.
+      auto opened = decode(k, v, cipher_of(k).get(), buf);
+      if (opened && *opened && classify(**opened, now_ms, delay_of(k)) != Reclaim::keep)
+        todo.emplace_back(k);
       return true;
     }));
   }
@@ -361,9 +416,12 @@ Result<size_t> Engine::sweep_expired(int64_t now_ms) {
     auto cur = txn->get(Table::kv, k);
     if (!cur) return fail(cur.error());
     if (!*cur) continue;
+    const auto aead = cipher_of(k);
     std::string bytes(**cur);
-    auto rec = decode_record(bytes);
-    if (!rec) continue;
+    std::string plain;
+    auto opened = decode(k, bytes, aead.get(), plain);
+    if (!opened || !*opened) continue;
+    auto& rec = *opened;
     switch (classify(*rec, now_ms, delay_of(k))) {
       case Reclaim::keep:
         break;
@@ -374,7 +432,7 @@ Result<size_t> Engine::sweep_expired(int64_t now_ms) {
         break;
       }
       case Reclaim::compact:
-        ERA_TRY(txn->put(Table::kv, k, encode_record(rec->created_ms, rec->cur, nullptr)));
+        ERA_TRY(txn->put(Table::kv, k, encode(k, aead.get(), rec->created_ms, rec->cur, nullptr)));
         break;
     }
   }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -128,6 +129,13 @@ class Engine {
   // Drops every cached read (e.g. after a snapshot restore rewrote the table underneath).
   void clear_edge_cache() { cache_.clear({}); }
 
+  // Encryption at rest (issue 8): from now on `ns` writes sealed records (record.h) with `aead`,
+  // and reads open them with it; nullptr turns sealing off (existing sealed records then fail to
+  // read with ENCRYPTION_SECRET_MISSING). Plaintext records stay readable either way. Set at
+  // start, before serving; thread-safe.
+  void set_namespace_cipher(std::string_view ns, std::shared_ptr<const core::Aead> aead);
+  std::shared_ptr<const core::Aead> namespace_cipher(std::string_view ns) const;
+
  private:
   enum class View { edge, authoritative, stale };
   Result<std::optional<Entry>> read(std::string_view ns, std::string_view key, std::string_view location,
@@ -138,6 +146,12 @@ class Engine {
   Status write(const OpContext& ctx, std::string_view ns, std::string_view key,
                const std::string* value, std::string_view metadata, int64_t expiration,
                bool everywhere);
+  // The record stored under `skey`, opened with `aead` when sealed (into `buf`, which the view
+  // then points into). nullopt for bytes that do not decode (STORE_CORRUPT at the call site).
+  Result<std::optional<RecordView>> decode(std::string_view skey, std::string_view raw,
+                                           const core::Aead* aead, std::string& buf) const;
+  std::string encode(std::string_view skey, const core::Aead* aead, int64_t created,
+                     const VersionView& cur, const VersionView* prev) const;
   Status take_rate_slot(const OpContext& ctx, std::string_view ns, std::string_view key, bool is_put);
   void release_rate_slot(std::string_view ns, std::string_view key, int64_t now_ms);
 
@@ -145,6 +159,7 @@ class Engine {
   mutable std::shared_mutex opts_mu_;
   Options opts_;
   std::map<std::string, NamespaceOptions, std::less<>> ns_opts_;
+  std::map<std::string, std::shared_ptr<const core::Aead>, std::less<>> ciphers_;
   EdgeCache cache_;
   std::mutex rate_mu_;
   std::unordered_map<std::string, int64_t> last_write_ms_;  // ns \0 key → last accepted write

@@ -6,6 +6,7 @@ namespace era::kv {
 namespace {
 
 constexpr uint8_t kRecordVersion = 2;
+constexpr uint8_t kSealedVersion = 3;
 constexpr uint8_t kTombstone = 1;
 constexpr uint8_t kEverywhere = 2;
 constexpr size_t kVersionHeader = 1 + 8 + 8 + 2 + 4 + 4;
@@ -54,7 +55,30 @@ bool decode_version(std::string_view b, size_t& pos, VersionView& v) {
   return true;
 }
 
+std::string record_ad(std::string_view skey) {
+  std::string ad("era-kv", 7);  // includes the terminating \0
+  ad.append(skey);
+  return ad;
+}
+
 }  // namespace
+
+bool is_sealed_record(std::string_view b) {
+  return !b.empty() && static_cast<uint8_t>(b[0]) == kSealedVersion;
+}
+
+std::string seal_record(const core::Aead& aead, std::string_view skey, std::string_view encoded) {
+  std::string out;
+  out.reserve(1 + core::Aead::kOverhead + encoded.size());
+  out.push_back(static_cast<char>(kSealedVersion));
+  aead.seal_to(encoded, record_ad(skey), out);
+  return out;
+}
+
+Result<std::string> open_record(const core::Aead& aead, std::string_view skey, std::string_view sealed) {
+  if (!is_sealed_record(sealed)) return fail(Code::DATA_CORRUPTED, "not a sealed KV record");
+  return aead.open(sealed.substr(1), record_ad(skey), "encrypted KV record");
+}
 
 std::string encode_record(int64_t created_ms, const VersionView& cur, const VersionView* prev) {
   std::string out;

@@ -12,12 +12,21 @@
 //   [u8 2][i64 created_ms][u8 has_prev] version(cur) [version(prev)]
 //   version = [u8 flags(1=tombstone, 2=everywhere)][i64 written_ms][i64 expiration_s]
 //             [u16 writer_len][u32 meta_len][u32 value_len] writer meta value
+//
+// Sealed (encrypted at rest, issue 8): [u8 3] nonce | AES-256-GCM(the whole v2 encoding) | tag,
+// with associated data "era-kv\0" + stored key (namespace \0 key), so a record copied under
+// another key or namespace fails to open. Values, metadata, timestamps, expiration and writer
+// are all inside; only the key stays readable (lists run in key order). Both forms are read, so a
+// namespace that turns encryption on keeps its older plaintext records readable.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+
+#include "core/aead.h"
+#include "core/result.h"
 
 namespace era::kv {
 
@@ -64,6 +73,13 @@ inline bool is_propagated(const VersionView& v, int64_t now_ms, int64_t delay_ms
 
 std::string encode_record(int64_t created_ms, const VersionView& cur, const VersionView* prev);
 std::optional<RecordView> decode_record(std::string_view bytes);
+
+// True when `bytes` is a sealed record (its first byte says so; nothing is authenticated yet).
+bool is_sealed_record(std::string_view bytes);
+// Seals an encoded record for the stored key `skey`.
+std::string seal_record(const core::Aead& aead, std::string_view skey, std::string_view encoded);
+// The encoded record inside a sealed one; DATA_CORRUPTED when it fails authentication.
+Result<std::string> open_record(const core::Aead& aead, std::string_view skey, std::string_view sealed);
 
 // The version a reader sees, or nullptr for a miss (absent, tombstone or expired).
 // `authoritative` ignores propagation (the control plane's inspect view).
