@@ -27,6 +27,13 @@ Status BodyWriter::write(const char* data, size_t n) {
   w.md5.update(data, n);
   if (w.sha1) w.sha1->update(data, n);
   if (w.sha256) w.sha256->update(data, n);
+  if (w.sealer) {  // encrypted bucket: only sealed chunks reach the disk
+    w.sealer->add(data, n, w.buf);
+    if (w.buf.size() < kWriteBuffer) return {};
+    ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
+    w.buf.clear();
+    return {};
+  }
   // Coalesce the server's small reads into large writes.
   if (w.buf.size() + n > kWriteBuffer) {
     ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
@@ -41,8 +48,9 @@ uint64_t BodyWriter::size() const { return impl_->size; }
 
 Body::Body(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Body::~Body() = default;
-uint64_t Body::size() const { return impl_->reader.size(); }
+uint64_t Body::size() const { return impl_->size; }
 Result<size_t> Body::read_at(uint64_t offset, char* buf, size_t n) const {
+  if (impl_->opener) return impl_->opener->read_at(impl_->reader, offset, buf, n);
   return impl_->reader.read_at(offset, buf, n);
 }
 
@@ -60,10 +68,12 @@ Status Engine::check_put(std::string_view bucket, std::string_view key,
   return {};
 }
 
-Result<BodyWriter> Engine::begin_body(const Checksums& expected) {
+Result<BodyWriter> Engine::begin_body(std::string_view bucket, const Checksums& expected) {
   auto blob = blobs_.create();
   if (!blob) return fail(blob.error());
   auto impl = std::make_unique<BodyWriter::Impl>(std::move(*blob), opts_.max_put_bytes);
+  impl->bucket = std::string(bucket);
+  if (auto aead = bucket_cipher(bucket)) impl->sealer = std::make_unique<ChunkSealer>(aead, impl->blob.id());
   if (!expected.sha1.empty()) impl->sha1 = std::make_unique<core::Digest>(core::Digest::Alg::sha1);
   if (!expected.sha256.empty())
     impl->sha256 = std::make_unique<core::Digest>(core::Digest::Alg::sha256);
@@ -73,6 +83,7 @@ Result<BodyWriter> Engine::begin_body(const Checksums& expected) {
 Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expected,
                                         Checksums& got) {
   BodyWriter::Impl& w = *body.impl_;
+  if (w.sealer) w.sealer->finish(w.buf);
   if (!w.buf.empty()) {
     ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
     w.buf.clear();
@@ -94,6 +105,7 @@ Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expec
 Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, std::string_view key,
                                BodyWriter&& body, const PutOptions& opts) {
   ERA_TRY(check_put(bucket, key, opts));
+  ERA_TRY(check_body_bucket(body, bucket));
   BodyWriter w(std::move(body));
   ObjectMeta m;
   auto etag = finish_body(w, opts.expected, m.checksums);
@@ -110,6 +122,7 @@ Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, st
   auto id = w.impl_->blob.commit();
   if (!id) return fail(id.error());
   m.blob = std::move(*id);
+  seal_meta(bucket, m, w.impl_->sealer != nullptr);
   std::string old_blob;
   Status st = [&]() -> Status {
     auto txn = db_.begin_write();
@@ -140,7 +153,7 @@ Result<ObjectMeta> Engine::put_bytes(const OpContext& ctx, std::string_view buck
                                      std::string_view key, std::string_view data,
                                      const PutOptions& opts) {
   ERA_TRY(check_put(bucket, key, opts));
-  auto w = begin_body(opts.expected);
+  auto w = begin_body(bucket, opts.expected);
   if (!w) return fail(w.error());
   ERA_TRY(w->write(data.data(), data.size()));
   return put(ctx, bucket, key, std::move(*w), opts);
@@ -166,6 +179,7 @@ Result<std::optional<GetResult>> Engine::get(const OpContext&, std::string_view 
       out.meta = std::move(*m);
       out.meta.key = std::string(key);
     }
+    ERA_TRY(open_meta(bucket, out.meta));
     out.cond = evaluate(opts.only_if, &out.meta);
     if (out.cond != CondResult::pass) return std::optional<GetResult>(std::move(out));
     if (opts.range) {
@@ -174,12 +188,12 @@ Result<std::optional<GetResult>> Engine::get(const OpContext&, std::string_view 
       out.range = *r;
     }
     if (!opts.body) return std::optional<GetResult>(std::move(out));
-    auto reader = blobs_.open(out.meta.blob);
-    if (!reader) {
-      if (attempt < 8) continue;
-      return fail(reader.error());
+    auto body = open_body(bucket, out.meta, out.range ? out.range->offset : 0);
+    if (!body) {
+      if (body.error().code == Code::STORE_IO && attempt < 8) continue;
+      return fail(body.error());
     }
-    out.body = std::make_shared<Body>(std::make_unique<Body::Impl>(std::move(*reader)));
+    out.body = std::move(*body);
     return std::optional<GetResult>(std::move(out));
   }
 }
@@ -266,6 +280,10 @@ Result<ListResult> Engine::list(const OpContext&, std::string_view bucket,
         return false;
       }
       m->key = std::string(key);
+      if (auto opened = open_meta(bucket, *m); !opened) {
+        corrupt = opened;
+        return false;
+      }
       out.objects.push_back(std::move(*m));
       last_kind = 'k';
       last = std::string(key);
@@ -293,6 +311,8 @@ Status Engine::list_resources(const OpContext&, const ResourceFilter& filter,
     if (!key.starts_with(filter.key_prefix)) return true;
     auto m = decode_object(v);
     if (!m) return true;
+    m->key = std::string(key);
+    if (!open_meta(k.substr(0, zero), *m)) return true;  // unreadable: not listed
     Resource r;
     r.type = "r2";
     r.ns = std::string(k.substr(0, zero));

@@ -20,6 +20,7 @@
 // Failures come back as era::Error in R2's wording (r2/errors.h); storage failures as STORE_IO.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -35,6 +36,7 @@
 #include "r2/range.h"
 
 namespace era::store { class Lmdb; class BlobStore; }
+namespace era::core { class Aead; }
 
 namespace era::r2 {
 
@@ -134,7 +136,9 @@ class Engine {
 
   // A writer for one body (limit: max_put_bytes, also for parts). Digests other than MD5 run
   // only when `expected` names them.
-  Result<BodyWriter> begin_body(const Checksums& expected = {});
+  // The body is for `bucket`: when the bucket encrypts, it is sealed as it streams to disk, and
+  // put()/upload_part() then need the same bucket (INTERNAL otherwise).
+  Result<BodyWriter> begin_body(std::string_view bucket, const Checksums& expected = {});
 
   // Stores the body under bucket/key. R2_PRECONDITION_FAILED when only_if fails (nothing
   // stored); R2_BAD_DIGEST when a supplied checksum differs.
@@ -170,6 +174,13 @@ class Engine {
   Status abort_multipart(const OpContext& ctx, std::string_view bucket, std::string_view key,
                          std::string_view upload_id);
 
+  // Encryption at rest (r2/sealing.cpp, issue 8): from now on `bucket` seals new bodies, parts
+  // and metadata with `aead` and opens sealed ones with it; nullptr turns sealing off (sealed
+  // objects then fail to read with ENCRYPTION_SECRET_MISSING). Plain objects stay readable.
+  // Configuration: survives clear(). Set at start, before serving; thread-safe.
+  void set_bucket_cipher(std::string_view bucket, std::shared_ptr<const core::Aead> aead);
+  std::shared_ptr<const core::Aead> bucket_cipher(std::string_view bucket) const;
+
   // Start-up: removes blobs no object or upload points at, and temp files. Returns how many.
   Result<size_t> sweep_orphans();
   // Expires multipart uploads older than upload_ttl_ms. Returns how many.
@@ -182,6 +193,14 @@ class Engine {
 
  private:
   Result<std::string> finish_body(BodyWriter& body, const Checksums& expected, Checksums& got);
+  // Sealing (r2/sealing.cpp): seals m's metadata when `bucket` encrypts and the body was sealed;
+  // opens a sealed record's metadata; opens a body (decrypting when m.sealed), authenticating
+  // the chunk at `first_offset` before returning.
+  Status check_body_bucket(const BodyWriter& body, std::string_view bucket) const;
+  void seal_meta(std::string_view bucket, ObjectMeta& m, bool body_sealed) const;
+  Status open_meta(std::string_view bucket, ObjectMeta& m) const;
+  Result<std::shared_ptr<Body>> open_body(std::string_view bucket, const ObjectMeta& m,
+                                          uint64_t first_offset) const;
 
   store::Lmdb& db_;
   store::BlobStore& blobs_;
@@ -189,6 +208,8 @@ class Engine {
   // Held shared from "blob renamed into place" to "record committed"; clear() takes it
   // exclusively so it never removes a blob whose record is about to appear.
   std::shared_mutex clear_mu_;
+  mutable std::shared_mutex cipher_mu_;
+  std::map<std::string, std::shared_ptr<const core::Aead>, std::less<>> ciphers_;
 };
 
 }  // namespace era::r2

@@ -316,7 +316,7 @@ TEST_CASE("r2 engine: list is exact byte order across long keys", "[r2][unit][li
 TEST_CASE("r2 engine: multipart rules with a small minimum part size", "[r2][unit][multipart]") {
   Rig rig;  // min part 4 bytes
   auto up = [&](const std::string& id, uint32_t n, std::string_view data) {
-    auto w = rig.engine->begin_body();
+    auto w = rig.engine->begin_body("b");
     REQUIRE(w);
     REQUIRE(w->write(data.data(), data.size()));
     auto p = rig.engine->upload_part(rig.ctx, "b", "obj", id, n, std::move(*w));
@@ -373,7 +373,7 @@ TEST_CASE("r2 engine: abort and expiry remove uploads and their parts", "[r2][un
   Rig rig;
   auto id = rig.engine->create_multipart(rig.ctx, "b", "k", {}, {});
   REQUIRE(id);
-  auto w = rig.engine->begin_body();
+  auto w = rig.engine->begin_body("b");
   REQUIRE(w->write("abcd", 4));
   REQUIRE(rig.engine->upload_part(rig.ctx, "b", "k", *id, 1, std::move(*w)));
   CHECK(rig.blob_files() == 1);
@@ -398,7 +398,7 @@ TEST_CASE("r2 engine: sweep_orphans removes unreferenced blobs and keeps live on
   Rig rig;
   rig.put("keep", "data");
   auto id = rig.engine->create_multipart(rig.ctx, "b", "k", {}, {});
-  auto w = rig.engine->begin_body();
+  auto w = rig.engine->begin_body("b");
   REQUIRE(w->write("part", 4));
   REQUIRE(rig.engine->upload_part(rig.ctx, "b", "k", *id, 1, std::move(*w)));
   {  // a crash between blob rename and commit leaves an orphan

@@ -6,6 +6,7 @@
 
 #include "core/crypto.h"
 #include "r2/engine.h"
+#include "r2/sealed_body.h"
 #include "store/blob_store.h"
 
 namespace era::r2 {
@@ -35,11 +36,15 @@ struct BodyWriter::Impl {
   std::string buf;
   core::Digest md5{core::Digest::Alg::md5};
   std::unique_ptr<core::Digest> sha1, sha256;
+  std::string bucket;                    // begin_body's bucket
+  std::unique_ptr<ChunkSealer> sealer;   // set when that bucket encrypts: buf holds sealed bytes
 };
 
 struct Body::Impl {
-  explicit Impl(store::BlobReader r) : reader(std::move(r)) {}
+  explicit Impl(store::BlobReader r) : reader(std::move(r)), size(reader.size()) {}
   store::BlobReader reader;
+  uint64_t size;                         // of the plaintext
+  std::unique_ptr<ChunkOpener> opener;   // set for a sealed body: reads decrypt through it
 };
 
 }  // namespace era::r2

@@ -6,6 +6,7 @@
 #include "r2/engine.h"
 #include "r2/errors.h"
 #include "r2/internal.h"
+#include "r2/sealing.h"
 #include "r2/validate.h"
 #include "store/lmdb.h"
 
@@ -89,6 +90,11 @@ Result<std::string> Engine::create_multipart(const OpContext& ctx, std::string_v
               {"http", http_to_record(http)},
               {"custom", custom_metadata_json(custom)},
               {"parts", json::object()}};
+  if (auto aead = bucket_cipher(bucket)) {  // encrypted bucket: metadata sealed (r2/sealing.h)
+    rec["sealed"] = seal_upload_meta(*aead, bucket, key, id, {{"http", rec["http"]}, {"custom", rec["custom"]}});
+    rec.erase("http");
+    rec.erase("custom");
+  }
   auto txn = db_.begin_write();
   if (!txn) return fail(txn.error());
   ERA_TRY(txn->put(Table::uploads, upload_key(id), rec.dump(-1, ' ', false, json::error_handler_t::replace)));
@@ -114,6 +120,7 @@ Result<UploadedPart> Engine::upload_part(const OpContext& ctx, std::string_view 
                                          std::string_view key, std::string_view upload_id,
                                          uint32_t part_number, BodyWriter&& body) {
   ERA_TRY(check_upload(ctx, bucket, key, upload_id, part_number));
+  ERA_TRY(check_body_bucket(body, bucket));
   BodyWriter w(std::move(body));
   Checksums got;
   auto etag = finish_body(w, {}, got);
@@ -134,6 +141,7 @@ Result<UploadedPart> Engine::upload_part(const OpContext& ctx, std::string_view 
     std::string n = std::to_string(part_number);
     if (parts.contains(n)) old_blob = parts[n].value("blob", "");  // last upload of a part wins
     parts[n] = {{"blob", *id}, {"size", part.size}, {"etag", part.etag}};
+    if (w.impl_->sealer) parts[n]["sealed"] = true;
     ERA_TRY(txn->put(Table::uploads, upload_key(upload_id), (*rec)->dump()));
     return txn->commit();
   }();
@@ -165,6 +173,7 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
     std::string blob;
     uint64_t size;
     std::string etag;
+    bool sealed;
   };
   std::vector<Chosen> chosen;
   const json& parts = record["parts"];
@@ -174,7 +183,7 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
     if (it == parts.end() || it->value("etag", "") != strip_quotes(refs[i].etag))
       return fail(errors::invalid_part().with_details({{"partNumber", refs[i].number}}));
     chosen.push_back({refs[i].number, it->value("blob", ""), it->value("size", uint64_t(0)),
-                      it->value("etag", "")});
+                      it->value("etag", ""), it->value("sealed", false)});
   }
   const uint64_t first_size = chosen.front().size;
   for (size_t i = 0; i < chosen.size(); ++i) {
@@ -186,8 +195,14 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
   }
 
   // Concatenate into one new blob (streaming copy) and compute the S3-style etag.
+  // Parts are read through open_body (decrypted when sealed); an encrypted bucket seals the
+  // concatenation as it is written.
   auto out = blobs_.create();
   if (!out) return fail(out.error());
+  const auto aead = bucket_cipher(bucket);
+  std::unique_ptr<ChunkSealer> sealer;
+  if (aead) sealer = std::make_unique<ChunkSealer>(aead, out->id());
+  std::string sealed;
   core::Digest md5s(core::Digest::Alg::md5);
   uint64_t total = 0;
   {
@@ -195,16 +210,34 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
     for (const auto& p : chosen) {
       auto raw = core::from_hex(p.etag);
       if (raw) md5s.update(*raw);
-      auto in = blobs_.open(p.blob);
-      if (!in) return fail(errors::no_such_upload());  // aborted or completed meanwhile
-      for (uint64_t off = 0; off < in->size();) {
-        auto n = in->read_at(off, buf.data(), buf.size());
+      ObjectMeta part;
+      part.key = std::string(key);
+      part.blob = p.blob;
+      part.size = p.size;
+      part.sealed = p.sealed;
+      auto in = open_body(bucket, part, 0);
+      if (!in) {
+        if (in.error().code == Code::STORE_IO) return fail(errors::no_such_upload());  // aborted meanwhile
+        return fail(in.error());
+      }
+      for (uint64_t off = 0; off < (*in)->size();) {
+        auto n = (*in)->read_at(off, buf.data(), buf.size());
         if (!n) return fail(n.error());
         if (*n == 0) return fail(Code::STORE_CORRUPT, "multipart part shorter than recorded");
-        ERA_TRY(out->write(buf.data(), *n));
+        if (sealer) {
+          sealer->add(buf.data(), *n, sealed);
+          ERA_TRY(out->write(sealed.data(), sealed.size()));
+          sealed.clear();
+        } else {
+          ERA_TRY(out->write(buf.data(), *n));
+        }
         off += *n;
       }
-      total += in->size();
+      total += (*in)->size();
+    }
+    if (sealer) {
+      sealer->finish(sealed);
+      ERA_TRY(out->write(sealed.data(), sealed.size()));
     }
   }
   ObjectMeta m;
@@ -214,6 +247,12 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
   m.version = core::random_id(16);
   m.uploaded_ms = ctx.now_ms;
   m.parts = static_cast<uint32_t>(chosen.size());
+  if (auto s = record.find("sealed"); s != record.end() && s->is_string()) {
+    auto meta = open_upload_meta(aead.get(), bucket, key, upload_id, s->get<std::string>());
+    if (!meta) return fail(meta.error());
+    record["http"] = std::move((*meta)["http"]);
+    record["custom"] = std::move((*meta)["custom"]);
+  }
   if (auto h = record.find("http"); h != record.end() && h->is_object()) m.http = http_from_record(*h);
   if (auto c = record.find("custom"); c != record.end() && c->is_object())
     for (auto it = c->begin(); it != c->end(); ++it)
@@ -223,6 +262,7 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
   auto id = out->commit();
   if (!id) return fail(id.error());
   m.blob = *id;
+  seal_meta(bucket, m, sealer != nullptr);
   std::vector<std::string> doomed;
   Status st = [&]() -> Status {
     auto txn = db_.begin_write();

@@ -13,7 +13,10 @@ namespace {
 //            5 x [u8 present][str]  (type, language, disposition, encoding, cache-control)
 //            [u8 present][i64 cache expiry] [u32 n] n x ([str name][str value])
 // where str = [u32 length][bytes].
+// Record v2 (sealed): the same up to [str sha256], then [str sealed_meta] instead of the
+// metadata fields.
 constexpr uint8_t kVersion = 1;
+constexpr uint8_t kSealedVersion = 2;
 
 struct Out {
   std::string s;
@@ -53,12 +56,53 @@ struct In {
   }
 };
 
+void put_user_metadata(Out& o, const HttpMetadata& http, const CustomMetadata& custom) {
+  o.opt(http.content_type);
+  o.opt(http.content_language);
+  o.opt(http.content_disposition);
+  o.opt(http.content_encoding);
+  o.opt(http.cache_control);
+  o.raw<uint8_t>(http.cache_expiry_ms ? 1 : 0);
+  if (http.cache_expiry_ms) o.raw<int64_t>(*http.cache_expiry_ms);
+  o.raw<uint32_t>(static_cast<uint32_t>(custom.size()));
+  for (const auto& [k, v] : custom) {
+    o.str(k);
+    o.str(v);
+  }
+}
+
+void get_user_metadata(In& in, HttpMetadata& http, CustomMetadata& custom) {
+  http.content_type = in.opt();
+  http.content_language = in.opt();
+  http.content_disposition = in.opt();
+  http.content_encoding = in.opt();
+  http.cache_control = in.opt();
+  if (in.raw<uint8_t>()) http.cache_expiry_ms = in.raw<int64_t>();
+  uint32_t n = in.raw<uint32_t>();
+  for (uint32_t i = 0; in.ok && i < n; ++i) {
+    std::string k = in.str();
+    custom[std::move(k)] = in.str();
+  }
+}
+
 }  // namespace
+
+std::string encode_user_metadata(const HttpMetadata& http, const CustomMetadata& custom) {
+  Out o;
+  put_user_metadata(o, http, custom);
+  return std::move(o.s);
+}
+
+bool decode_user_metadata(std::string_view bytes, HttpMetadata& http, CustomMetadata& custom) {
+  In in{bytes};
+  get_user_metadata(in, http, custom);
+  return in.ok && in.b.empty();
+}
 
 std::string encode_object(const ObjectMeta& m) {
   Out o;
-  o.s.reserve(128 + m.blob.size() + m.etag.size());
-  o.raw<uint8_t>(kVersion);
+  o.s.reserve(128 + m.blob.size() + m.etag.size() + m.sealed_meta.size());
+  o.raw<uint8_t>(m.sealed ? kSealedVersion : kVersion);
   o.raw<uint64_t>(m.size);
   o.raw<int64_t>(m.uploaded_ms);
   o.raw<int64_t>(m.created_ms);
@@ -69,24 +113,17 @@ std::string encode_object(const ObjectMeta& m) {
   o.str(m.checksums.md5);
   o.str(m.checksums.sha1);
   o.str(m.checksums.sha256);
-  o.opt(m.http.content_type);
-  o.opt(m.http.content_language);
-  o.opt(m.http.content_disposition);
-  o.opt(m.http.content_encoding);
-  o.opt(m.http.cache_control);
-  o.raw<uint8_t>(m.http.cache_expiry_ms ? 1 : 0);
-  if (m.http.cache_expiry_ms) o.raw<int64_t>(*m.http.cache_expiry_ms);
-  o.raw<uint32_t>(static_cast<uint32_t>(m.custom.size()));
-  for (const auto& [k, v] : m.custom) {
-    o.str(k);
-    o.str(v);
-  }
+  if (m.sealed)
+    o.str(m.sealed_meta);
+  else
+    put_user_metadata(o, m.http, m.custom);
   return std::move(o.s);
 }
 
 std::optional<ObjectMeta> decode_object(std::string_view bytes) {
   In in{bytes};
-  if (in.raw<uint8_t>() != kVersion) return std::nullopt;
+  const uint8_t version = in.raw<uint8_t>();
+  if (version != kVersion && version != kSealedVersion) return std::nullopt;
   ObjectMeta m;
   m.size = in.raw<uint64_t>();
   m.uploaded_ms = in.raw<int64_t>();
@@ -98,16 +135,11 @@ std::optional<ObjectMeta> decode_object(std::string_view bytes) {
   m.checksums.md5 = in.str();
   m.checksums.sha1 = in.str();
   m.checksums.sha256 = in.str();
-  m.http.content_type = in.opt();
-  m.http.content_language = in.opt();
-  m.http.content_disposition = in.opt();
-  m.http.content_encoding = in.opt();
-  m.http.cache_control = in.opt();
-  if (in.raw<uint8_t>()) m.http.cache_expiry_ms = in.raw<int64_t>();
-  uint32_t n = in.raw<uint32_t>();
-  for (uint32_t i = 0; in.ok && i < n; ++i) {
-    std::string k = in.str();
-    m.custom[std::move(k)] = in.str();
+  if (version == kSealedVersion) {
+    m.sealed = true;
+    m.sealed_meta = in.str();
+  } else {
+    get_user_metadata(in, m.http, m.custom);
   }
   if (!in.ok || !in.b.empty()) return std::nullopt;
   return m;

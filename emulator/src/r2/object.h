@@ -39,12 +39,21 @@ struct ObjectMeta {
   HttpMetadata http;
   CustomMetadata custom;
   Checksums checksums;
+  // Encryption at rest (issue 8): the blob is a sealed body (r2/sealed_body.h) and, in the
+  // stored record, http + custom metadata travel sealed in `sealed_meta` (r2/sealing.h).
+  bool sealed = false;
+  std::string sealed_meta;
 
   std::string http_etag() const { return "\"" + etag + "\""; }
 };
 
+// Record v1 (plain) or, when m.sealed, v2: the same fields with http + custom metadata replaced
+// by m.sealed_meta. decode_object of a v2 record leaves http/custom empty until opened.
 std::string encode_object(const ObjectMeta& m);  // key is not stored (it is the LMDB key)
 std::optional<ObjectMeta> decode_object(std::string_view bytes);
+// The http + custom metadata section alone (what a sealed record encrypts).
+std::string encode_user_metadata(const HttpMetadata& http, const CustomMetadata& custom);
+bool decode_user_metadata(std::string_view bytes, HttpMetadata& http, CustomMetadata& custom);
 
 // JSON forms used on the wire and in the upload record. cacheExpiry is an ISO-8601 string.
 nlohmann::json http_metadata_json(const HttpMetadata& h);

@@ -25,6 +25,7 @@ class BlobWriter {
 
   Status write(const char* data, size_t n);
   uint64_t size() const { return size_; }
+  const std::string& id() const { return id_; }  // the name commit() will give it
   // Makes the blob permanent under its id; the caller then records the id in LMDB.
   Result<std::string> commit();
 
