@@ -187,7 +187,9 @@ export type R2Body =
   | AsyncIterable<Uint8Array>
   | { path: string };
 export interface SignUrlOptions {
-  method?: 'GET' | 'PUT' | 'HEAD' | 'DELETE' | string;
+  /** 'GET' (HEAD too) or 'PUT'; case-insensitive. */
+  method?: 'GET' | 'PUT' | string;
+  /** Seconds of the emulator's virtual clock, 1..604800; default 3600. */
   expiresIn?: number;
   oneTime?: boolean;
   contentType?: string;
@@ -195,7 +197,17 @@ export interface SignUrlOptions {
 }
 export interface SignedUrl {
   url: string;
+  /** ISO-8601 with milliseconds; the URL works while the emulator's clock is before it. */
   expires_at: string;
+  expires_ms: number;
+  method: 'GET' | 'PUT';
+  bucket: string;
+  key: string;
+  one_time: boolean;
+  max_bytes?: number;
+  content_type?: string;
+  /** Headers the upload must send (Content-Type when signed with contentType). */
+  headers?: Record<string, string>;
 }
 
 export class R2 {

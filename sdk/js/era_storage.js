@@ -814,9 +814,12 @@ class R2 {
   }
 
   /**
-   * Ask the server for a pre-signed URL: {url, expires_at}.
-   * Options: method (GET|PUT|HEAD|DELETE, default GET), expiresIn (s, default 3600),
-   * oneTime, contentType, maxBytes.
+   * Ask the server for a signed URL (POST /api/signed-urls) that works without the token:
+   * {url, expires_at, expires_ms, method, bucket, key, one_time, max_bytes?, content_type?, headers?}.
+   * Options: method ('GET' (HEAD too) | 'PUT', default GET), expiresIn (1..604800 s of the
+   * emulator's virtual clock, default 3600), oneTime (works for exactly one request),
+   * contentType and maxBytes (PUT only: the upload must send that Content-Type, at most that
+   * many bytes). A refused use is a 403 JSON error with a `reason`.
    */
   signUrl(bucket, key, options = {}) {
     const body = {

@@ -293,21 +293,47 @@ test('auth: bearer token from ERA_EMU_TOKEN', async (t) => {
   assert.equal(await c.kv.get('authns', 'k'), 'v');
 });
 
-test('signUrl (skipped while the server has no /api/signed-urls)', async (t) => {
+test('signUrl: a GET URL works without a token until it expires on the virtual clock', async () => {
   const ns = uniqueNs();
-  let signed;
-  try {
-    signed = await sdk.signUrl(ns, 'shared.txt', { method: 'GET', expiresIn: 300 });
-  } catch (err) {
-    if (err instanceof NotFoundError && [null, 'NOT_FOUND', 'ROUTE_NOT_FOUND'].includes(err.code)) {
-      t.skip(`server has no /api/signed-urls yet: ${err.message}`);
-      return;
-    }
-    throw err;
-  }
-  assert.match(signed.url, /^http/);
-  assert.ok(signed.expires_at);
+  const signed = await sdk.signUrl(ns, 'shared.txt', { method: 'GET', expiresIn: 300 });
+  assert.ok(signed.url.startsWith(`${emu.url}/signed/`));
+  assert.match(signed.expires_at, /Z$/);
+  assert.equal(signed.one_time, false);
   await R2Storage.put(ns, 'shared.txt', 'signed content');
   const res = await fetch(signed.url);
+  assert.equal(res.status, 200);
   assert.equal(await res.text(), 'signed content');
+  const tampered = await fetch(signed.url.replace('shared.txt', 'other.txt'));
+  assert.equal(tampered.status, 403);
+  assert.equal((await tampered.json()).reason, 'bad_signature');
+  await emu.advance(300_000);
+  const late = await fetch(signed.url);
+  assert.equal(late.status, 403);
+  assert.equal((await late.json()).code, 'SIGNED_URL_EXPIRED');
+});
+
+test('signUrl: a one-time PUT URL with constraints stores exactly one upload', async () => {
+  const ns = uniqueNs();
+  const signed = await R2Storage.signUrl(ns, 'upload.bin', {
+    method: 'put', oneTime: true, contentType: 'application/octet-stream', maxBytes: 8,
+  });
+  assert.equal(signed.method, 'PUT');
+  assert.equal(signed.one_time, true);
+  const put = (body, type = 'application/octet-stream') =>
+    fetch(signed.url, { method: 'PUT', body, headers: { 'Content-Type': type } });
+  let r = await put('123456789');
+  assert.equal(r.status, 403);
+  assert.equal((await r.json()).reason, 'too_large');
+  r = await put('1234', 'text/plain');
+  assert.equal((await r.json()).reason, 'content_type_mismatch');
+  const results = await Promise.all(Array.from({ length: 8 }, (_, i) => put(`body-${i}`)));
+  assert.equal(results.filter((x) => x.status === 200).length, 1);
+  assert.equal(results.filter((x) => x.status === 403).length, 7);
+  await Promise.all(results.map((x) => x.arrayBuffer()));
+  const stored = (await R2Storage.get(ns, 'upload.bin')).toString();
+  assert.match(stored, /^body-\d$/);
+});
+
+test('signUrl: invalid requests are a 400 StorageError', async () => {
+  await assert.rejects(sdk.signUrl(uniqueNs(), 'k', { expiresIn: 604_801 }), (err) => err.status === 400);
 });
