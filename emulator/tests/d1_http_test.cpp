@@ -30,14 +30,14 @@ TEST_CASE("d1 http: query returns rows and D1 meta", "[d1][http]") {
   CHECK(ins["meta"]["changed_db"] == true);
   CHECK(ins["meta"]["rows_written"] == 1);
 
-  auto r = query(e, "app", "SELECT id, name, score, pic, NULL AS nothing FROM users");
+  auto r = query(e, "app", "SELECT id, name, score, pic, NULL AS none FROM users");
   REQUIRE(r["results"].size() == 1);
   const json& row = r["results"][0];
   CHECK(row["id"].is_number_integer());
   CHECK(row["name"] == "Zoë");
   CHECK(row["score"] == 2.5);
   CHECK(row["pic"] == json::array({1, 2, 3}));
-  CHECK(row["nothing"].is_null());
+  CHECK(row["none"].is_null());
   const json& m = r["meta"];
   for (auto k : {"changes", "last_row_id", "duration", "rows_read", "rows_written", "changed_db",
                  "size_after", "served_by", "served_by_region", "served_by_primary", "timings",
@@ -86,7 +86,7 @@ TEST_CASE("d1 http: exec returns meta only, with count for several statements", 
   CHECK(bad->status == 400);
   json b = body_json(bad);
   CHECK(b["statement_index"] == 1);
-  CHECK(b["details"] == "D1_ERROR: no such table: missing at offset 13: SQLITE_ERROR");
+  CHECK_THAT(b["details"].get<std::string>(), Catch::StartsWith("D1_ERROR: no such table: missing") && Catch::EndsWith(": SQLITE_ERROR"));
   CHECK(query(e, "app", "SELECT count(*) AS n FROM t")["results"][0]["n"] == 3);
 }
 
@@ -98,7 +98,7 @@ TEST_CASE("d1 http: SQL errors are 400 with D1's text in details", "[d1][http][e
   json j = body_json(r);
   CHECK(j["error"] == "D1 query failed");
   CHECK(j["code"] == "D1_SQL_ERROR");
-  CHECK(j["details"] == "D1_ERROR: no such table: nowhere at offset 14: SQLITE_ERROR");
+  CHECK_THAT(j["details"].get<std::string>(), Catch::StartsWith("D1_ERROR: no such table: nowhere") && Catch::EndsWith(": SQLITE_ERROR"));
 }
 
 TEST_CASE("d1 http: bad requests get a clear 4xx", "[d1][http][errors]") {

@@ -67,7 +67,8 @@ TEST_CASE("kv namespaces: (a, b:c) and (a:b, c) cannot collide", "[kv][isolation
   CHECK(body_json(emu.get("/api/storage/kv/a-b/c"))["value"] == "from a-b");
   CHECK(body_json(emu.get("/api/storage/kv/a/b-c"))["value"] == "from a, b-c");
   std::set<std::string> names;
-  for (auto& k : body_json(emu.get("/api/storage/kv/a"))["keys"]) names.insert(k["name"]);
+  json listed = body_json(emu.get("/api/storage/kv/a"));  // keep the temporary alive for the loop
+  for (auto& k : listed["keys"]) names.insert(k["name"]);
   CHECK(names == std::set<std::string>{"b-c", "b:c"});
   CHECK(body_json(emu.get("/api/storage/kv/ab"))["keys"].size() == 1);
   emu.del("/api/storage/kv/a/b:c");

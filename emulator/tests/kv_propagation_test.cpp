@@ -57,7 +57,8 @@ std::string listing(Emu& emu, const std::string& ns, const std::string& loc) {
   REQUIRE(r);
   REQUIRE(r->status == 200);
   std::string out;
-  for (const auto& k : body_json(r).at("keys")) out += (out.empty() ? "" : " ") + k.at("name").get<std::string>();
+  json body = body_json(r);  // range-for over body_json(r).at(...) would dangle
+  for (const auto& k : body.at("keys")) out += (out.empty() ? "" : " ") + k.at("name").get<std::string>();
   return out;
 }
 
@@ -267,13 +268,17 @@ TEST_CASE("kv propagation: the same script on fresh emulators gives the same ans
     const char* locs[] = {"local", "eu", "us", "ap"};
     for (int step = 0; step < 60; ++step) {
       std::string loc = locs[(step * 7) % 4];
-      std::string key = "k" + std::to_string(step % 5);
-      switch ((step * 3) % 5) {
-        case 0: put(emu, "det", key, "v" + std::to_string(step), loc); break;
+      std::string key = "k" + std::to_string(step % 4);
+      switch (step % 6) {
+        case 0:
+        case 3: put(emu, "det", key, "v" + std::to_string(step), loc); break;
         case 1: out.push_back(loc + ":" + key + "=" + read(emu, "det", key, loc)); break;
         case 2: out.push_back(loc + ":list=" + listing(emu, "det", loc)); break;
-        case 3: del(emu, "det", key, loc); break;
         case 4: out.push_back(loc + ":" + key + "=" + read(emu, "det", key, loc, "?cacheTtl=45")); break;
+        case 5:
+          if (step % 12 == 5) del(emu, "det", key, loc);
+          else out.push_back(loc + ":" + key + "=" + read(emu, "det", key, loc));
+          break;
       }
       advance(emu, 7'919);  // a prime, so steps straddle the 60 s delay and cache TTLs
     }

@@ -411,19 +411,45 @@ class R2Reader:
         self._conn = conn
 
     def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (all remaining bytes when ``size`` < 0)."""
-        return self._response.read(None if size is None or size < 0 else size)
+        """Read up to ``size`` bytes (all remaining bytes when ``size`` < 0).
+
+        A body cut short by the server or the network raises ``StorageError`` (code
+        ``"TRUNCATED"``) instead of looking like a normal end of file."""
+        try:
+            data = self._response.read(None if size is None or size < 0 else size)
+        except http.client.IncompleteRead as e:
+            raise self._truncated(len(e.partial)) from None
+        if not data and size != 0:
+            self._check_complete()
+        return data
 
     def readinto(self, buf: bytearray) -> int:
-        return self._response.readinto(buf)
+        n = self._response.readinto(buf)
+        if n == 0 and len(buf):
+            self._check_complete()
+        return n
 
     def iter_chunks(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
         """Yield the body in chunks of at most ``chunk_size`` bytes."""
         while True:
-            chunk = self._response.read(chunk_size)
+            chunk = self.read(chunk_size)
             if not chunk:
                 return
             yield chunk
+
+    def _check_complete(self) -> None:
+        missing = self._response.length
+        if missing:  # Content-Length promised more than arrived
+            raise self._truncated(0)
+
+    def _truncated(self, extra: int) -> StorageError:
+        missing = (self._response.length or 0) - extra
+        return StorageError(
+            f"R2 get failed: the connection closed with {missing} byte(s) of "
+            f"{self.object.key!r} still to come",
+            code="TRUNCATED",
+            error="response body truncated",
+        )
 
     __iter__ = iter_chunks
 

@@ -218,6 +218,8 @@ Status Admin::restore_locked(const fs::path& dir) {
   // 2. KV and R2 records (and multipart uploads) in one LMDB transaction.
   ERA_TRY(d_.lmdb.restore_from(dir / "lmdb",
                                {store::Table::kv, store::Table::r2, store::Table::uploads}));
+  // Reads the edges cached before the restore describe data that is gone.
+  d_.kv.clear_edge_cache();
   // 3. D1 databases.
   ERA_TRY(d_.d1.restore_from(dir / "d1"));
   // 4. Bodies the restored records no longer reference.

@@ -145,7 +145,8 @@ Result<json> Admin::inspect_d1_table(std::string_view ns, std::string_view table
   auto rows = d_.d1.rows(ns, table, limit, offset);
   if (!rows) {
     const Error& e = rows.error();
-    if (e.message.find("no such table") != std::string::npos)
+    if (e.message.find("no such table") != std::string::npos ||
+        e.details.dump().find("no such table") != std::string::npos)
       return fail(Error(Code::NOT_FOUND, "no table \"" + std::string(table) + "\" in D1 namespace \"" +
                                              std::string(ns) + "\""));
     return fail(e);

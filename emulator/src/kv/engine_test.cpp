@@ -83,8 +83,8 @@ TEST_CASE("kv record: encode/decode round-trips both versions and rejects trunca
 }
 
 TEST_CASE("kv record: visibility by location, delay and expiration", "[kv][record]") {
-  VersionView prev{.written_ms = 0, .writer = "a", .value = "old"};
-  VersionView cur{.written_ms = 1000, .expiration = 100, .writer = "a", .value = "new"};
+  VersionView prev{.written_ms = 0, .writer = "a", .metadata = {}, .value = "old"};
+  VersionView cur{.written_ms = 1000, .expiration = 100, .writer = "a", .metadata = {}, .value = "new"};
   RecordView r{0, cur, prev};
   auto seen = [&](std::string_view loc, int64_t now, int64_t delay = 60'000, bool auth = false) {
     auto v = visible_version(r, loc, now, delay, auth);

@@ -201,7 +201,10 @@ SqlStatus Statement::bind(int i, const Value& v) {
   } else if (auto* s = std::get_if<std::string>(&v)) {
     rc = sqlite3_bind_text64(stmt_, i, s->data(), s->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   } else if (auto* b = std::get_if<Blob>(&v)) {
-    rc = sqlite3_bind_blob64(stmt_, i, b->bytes.data(), b->bytes.size(), SQLITE_TRANSIENT);
+    // A null pointer would bind SQL NULL: an empty BLOB needs a valid (if unread) address.
+    static const uint8_t kEmpty = 0;
+    const void* data = b->bytes.empty() ? &kEmpty : b->bytes.data();
+    rc = sqlite3_bind_blob64(stmt_, i, data, b->bytes.size(), SQLITE_TRANSIENT);
   }
   if (rc != SQLITE_OK) {
     // sqlite3_errmsg is not set by bind failures; use the code's own text.
@@ -320,6 +323,9 @@ SqlResult<std::optional<Statement>> Connection::prepare(const std::string& sql, 
   const char* tail = nullptr;
   deny_message_.clear();
   int rc = sqlite3_prepare_v2(db_, start, n, &s, &tail);
+  // While parsing, TOOBIG can only mean the statement passed SQLITE_LIMIT_SQL_LENGTH (literals
+  // are shorter than that limit); SQLite then reports the generic text, D1 the specific one.
+  if ((rc & 0xff) == SQLITE_TOOBIG) return std::unexpected(make_error(rc, "statement too long", -1));
   if (rc != SQLITE_OK) return std::unexpected(last_error(rc, true));
   next = tail ? offset + static_cast<size_t>(tail - start) : sql.size();
   if (next > sql.size()) next = sql.size();

@@ -7,8 +7,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[3]
 BIN = os.environ.get("ERA_EMU_BIN", str(ROOT / "build" / "era-emu"))
 
@@ -49,9 +47,3 @@ class Emu:
         self.proc.stderr.close()
         return self.proc.returncode
 
-
-@pytest.fixture
-def emu():
-    e = Emu("--memory")
-    yield e
-    e.stop()

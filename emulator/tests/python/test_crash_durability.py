@@ -3,11 +3,12 @@
 metadata commits, D1 runs WAL with synchronous=NORMAL."""
 import base64
 import hashlib
+import http.client
 import signal
 import threading
 import time
 
-from conftest import Emu
+from emu_harness import Emu
 
 
 def _writer(emu, kind, worker, acked, stop):
@@ -24,7 +25,7 @@ def _writer(emu, kind, worker, acked, stop):
             else:
                 status, _, _ = emu.request("POST", "/api/storage/d1/crash/exec",
                                            {"sql": "INSERT INTO t (k) VALUES (?)", "params": [key]})
-        except OSError:
+        except (OSError, http.client.HTTPException):
             return  # the server died mid-request: this write was never acknowledged
         if status == 200:
             acked.append(key)
@@ -78,7 +79,7 @@ def test_second_instance_on_the_same_data_dir_is_refused(tmp_path):
     first = Emu("--data", data)
     try:
         import subprocess
-        from conftest import BIN
+        from emu_harness import BIN
         second = subprocess.run([BIN, "up", "--port", "0", "--data", data],
                                 capture_output=True, text=True, timeout=30)
         assert second.returncode != 0
@@ -90,7 +91,7 @@ def test_second_instance_on_the_same_data_dir_is_refused(tmp_path):
 
 def test_port_in_use_is_a_clear_error(emu):
     import subprocess
-    from conftest import BIN
+    from emu_harness import BIN
     port = emu.url.rsplit(":", 1)[1]
     r = subprocess.run([BIN, "up", "--port", port, "--memory"], capture_output=True, text=True, timeout=30)
     assert r.returncode != 0
@@ -100,7 +101,7 @@ def test_port_in_use_is_a_clear_error(emu):
 def test_unwritable_data_dir_is_a_clear_error(tmp_path):
     import os
     import subprocess
-    from conftest import BIN
+    from emu_harness import BIN
     if os.geteuid() == 0:
         target = "/proc/era-emu-cannot-exist"  # not creatable even for root
     else:

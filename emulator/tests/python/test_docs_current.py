@@ -2,7 +2,7 @@
 import subprocess
 from pathlib import Path
 
-from conftest import BIN, ROOT
+from emu_harness import BIN, ROOT
 
 
 def test_errors_md_matches_the_error_table():

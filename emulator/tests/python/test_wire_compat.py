@@ -58,7 +58,7 @@ def test_d1_errors_keep_the_original_error_string(emu):
 
 def test_r2_json_route_round_trips_every_byte_value(emu):
     payload = bytes(range(256)) * 4
-    status, put = emu.json("PUT", "/api/storage/r2/files/docs/a b.bin",
+    status, put = emu.json("PUT", "/api/storage/r2/files/docs/a%20b.bin",
                            {"content": base64.b64encode(payload).decode(), "metadata": {"owner": "alice"}})
     assert status == 200 and put["success"] is True and put["size"] == len(payload)
     status, got = emu.json("GET", "/api/storage/r2/files/docs/a%20b.bin")

@@ -1,0 +1,45 @@
+"""era-emu up with a declared-products config: a bad file stops start-up with a clear message and
+a non-zero exit; a good one is served at /_emu/config and --strict refuses undeclared names."""
+import subprocess
+
+from emu_harness import BIN, Emu
+
+
+def test_bad_config_stops_up_with_file_field_and_fix(tmp_path):
+    cfg = tmp_path / "era-emu.json"
+    cfg.write_text('{\n  // avatars\n  "buckets": [{"name": "avatars", "deleteAfterDay": 30, "maxObjectSize": 0}]\n}\n')
+    p = subprocess.run([BIN, "up", "--memory", "--port", "0", "--config", str(cfg)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0
+    assert "ERA_STORAGE_URL" not in p.stdout
+    assert f'{cfg}: buckets[0].deleteAfterDay: unknown field; did you mean "deleteAfterDays"?' in p.stderr
+    assert f"{cfg}: buckets[0].maxObjectSize: must be a whole number of bytes >= 1" in p.stderr
+
+
+def test_missing_config_file_is_named(tmp_path):
+    p = subprocess.run([BIN, "up", "--memory", "--port", "0", "--config", str(tmp_path / "nope.json")],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0
+    assert "nope.json: no such file" in p.stderr
+
+
+def test_config_from_the_working_directory_and_strict(tmp_path):
+    (tmp_path / "era-emu.json").write_text('{"kv": [{"name": "sessions", "ttlSeconds": 3600}]}')
+    import os
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        e = Emu("--memory", "--strict")
+    finally:
+        os.chdir(cwd)
+    try:
+        status, cfg = e.json("GET", "/_emu/config")
+        assert status == 200
+        assert cfg["strict"] is True and cfg["source"] == str(tmp_path / "era-emu.json")
+        assert cfg["kv"][0]["ttlSeconds"] == 3600
+        status, _ = e.json("PUT", "/api/storage/kv/sessions/a", {"value": "v"})
+        assert status == 200
+        status, err = e.json("PUT", "/api/storage/kv/other/a", {"value": "v"})
+        assert status == 404 and err["code"] == "NOT_DECLARED"
+    finally:
+        e.stop()
