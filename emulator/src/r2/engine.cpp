@@ -107,6 +107,8 @@ Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, st
   ERA_TRY(check_put(bucket, key, opts));
   ERA_TRY(check_body_bucket(body, bucket));
   BodyWriter w(std::move(body));
+  if (w.size() > max_object_bytes(bucket))  // a declared maxObjectSize (the temp blob is dropped)
+    return fail(errors::bucket_object_too_large(bucket, w.size(), max_object_bytes(bucket)));
   ObjectMeta m;
   auto etag = finish_body(w, opts.expected, m.checksums);
   if (!etag) return fail(etag.error());
@@ -132,12 +134,13 @@ Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, st
     if (!cur) return fail(cur.error());
     std::optional<ObjectMeta> existing;
     if (*cur) existing = decode_object(**cur);
+    if (existing) old_blob = existing->blob;
+    if (existing && is_expired(bucket, *existing, ctx.now_ms)) existing.reset();  // lifecycle: gone
     if (evaluate(opts.only_if, existing ? &*existing : nullptr) != CondResult::pass)
       return fail(errors::precondition_failed());
     m.created_ms = existing ? existing->created_ms : m.uploaded_ms;
     ERA_TRY(txn->put(Table::r2, skey, encode_object(m)));
     ERA_TRY(txn->commit());
-    if (existing) old_blob = existing->blob;
     return {};
   }();
   clear_guard.unlock();
@@ -159,7 +162,7 @@ Result<ObjectMeta> Engine::put_bytes(const OpContext& ctx, std::string_view buck
   return put(ctx, bucket, key, std::move(*w), opts);
 }
 
-Result<std::optional<GetResult>> Engine::get(const OpContext&, std::string_view bucket,
+Result<std::optional<GetResult>> Engine::get(const OpContext& ctx, std::string_view bucket,
                                              std::string_view key, const GetOptions& opts) {
   if (auto e = core::validate_namespace(bucket)) return fail(*e);
   if (auto e = validate_key(key)) return fail(*e);
@@ -176,6 +179,7 @@ Result<std::optional<GetResult>> Engine::get(const OpContext&, std::string_view 
       if (!*cur) return std::optional<GetResult>{};
       auto m = decode_object(**cur);
       if (!m) return fail(Code::STORE_CORRUPT, "malformed R2 record");
+      if (is_expired(bucket, *m, ctx.now_ms)) return std::optional<GetResult>{};  // lifecycle
       out.meta = std::move(*m);
       out.meta.key = std::string(key);
     }
@@ -218,7 +222,7 @@ Status Engine::del(const OpContext&, std::string_view bucket, std::string_view k
   return {};
 }
 
-Result<ListResult> Engine::list(const OpContext&, std::string_view bucket,
+Result<ListResult> Engine::list(const OpContext& ctx, std::string_view bucket,
                                 const ListOptions& opts) {
   if (auto e = core::validate_namespace(bucket)) return fail(*e);
   if (auto e = validate_limit(opts.limit)) return fail(*e);
@@ -248,11 +252,16 @@ Result<ListResult> Engine::list(const OpContext&, std::string_view bucket,
   char last_kind = 0;
   std::string last;
   const std::string scan_prefix = base + opts.prefix;
+  const auto expired_cutoff = expired_before(bucket, ctx.now_ms);  // lifecycle
   for (;;) {
     bool restart = false;
     Status corrupt;
     ERA_TRY(txn->scan(Table::r2, scan_prefix, after, [&](std::string_view k, std::string_view v) {
       std::string_view key = k.substr(base.size());
+      if (expired_cutoff) {  // an expired object is absent, and cannot open a delimited group
+        auto m = decode_object(v);
+        if (m && m->uploaded_ms <= *expired_cutoff) return true;
+      }
       if (!opts.delimiter.empty()) {
         size_t pos = key.find(opts.delimiter, opts.prefix.size());
         if (pos != std::string_view::npos) {
@@ -297,7 +306,7 @@ Result<ListResult> Engine::list(const OpContext&, std::string_view bucket,
   return out;
 }
 
-Status Engine::list_resources(const OpContext&, const ResourceFilter& filter,
+Status Engine::list_resources(const OpContext& ctx, const ResourceFilter& filter,
                               const std::function<void(Resource&&)>& out) {
   if (!filter.type.empty() && filter.type != "r2") return {};
   auto txn = db_.begin_read();
@@ -310,7 +319,7 @@ Status Engine::list_resources(const OpContext&, const ResourceFilter& filter,
     std::string_view key = k.substr(zero + 1);
     if (!key.starts_with(filter.key_prefix)) return true;
     auto m = decode_object(v);
-    if (!m) return true;
+    if (!m || is_expired(k.substr(0, zero), *m, ctx.now_ms)) return true;
     m->key = std::string(key);
     if (!open_meta(k.substr(0, zero), *m)) return true;  // unreadable: not listed
     Resource r;

@@ -16,6 +16,11 @@
 // and ranges never care how an object was uploaded. Abandoned uploads expire after
 // Options::upload_ttl_ms of clock time, collected by sweep(now).
 //
+// Declared buckets (era-emu.json, issue 8) add per-bucket rules, set at start with
+// set_bucket_options(): lifecycle (an object whose uploaded_ms + delete_after_ms <= now is gone
+// for get, head and list at once; sweep() then deletes it and its blob), a multipart expiry that
+// replaces upload_ttl_ms, and a smaller object-size limit (413 R2_ENTITY_TOO_LARGE).
+//
 // Threads: every method may be called from any thread; each runs its own LMDB transactions.
 // Failures come back as era::Error in R2's wording (r2/errors.h); storage failures as STORE_IO.
 #include <cstdint>
@@ -45,6 +50,13 @@ struct EngineOptions {
   uint64_t min_part_bytes = 5242880;                    // 5 MiB for every non-trailing part
   uint32_t max_parts = 10000;
   int64_t upload_ttl_ms = int64_t(7) * 24 * 3600 * 1000;  // abandoned multipart uploads
+};
+
+// Per-bucket rules; unset fields mean no rule / the engine-wide default.
+struct BucketOptions {
+  std::optional<int64_t> delete_after_ms;    // lifecycle: gone once uploaded_ms + this <= now
+  std::optional<int64_t> upload_ttl_ms;      // replaces EngineOptions::upload_ttl_ms
+  std::optional<uint64_t> max_object_bytes;  // effective limit: min(this, max_put_bytes)
 };
 
 // Streams a request body to a temp blob, computing digests on the way. Dropping it without
@@ -174,6 +186,13 @@ class Engine {
   Status abort_multipart(const OpContext& ctx, std::string_view bucket, std::string_view key,
                          std::string_view upload_id);
 
+  // Declared per-bucket rules (r2/lifecycle.cpp). Set before serving or at any time; they are
+  // configuration and survive clear().
+  void set_bucket_options(std::string_view bucket, BucketOptions opts);
+  BucketOptions bucket_options(std::string_view bucket) const;
+  // The largest object `bucket` accepts (single put or completed multipart).
+  uint64_t max_object_bytes(std::string_view bucket) const;
+
   // Encryption at rest (r2/sealing.cpp, issue 8): from now on `bucket` seals new bodies, parts
   // and metadata with `aead` and opens sealed ones with it; nullptr turns sealing off (sealed
   // objects then fail to read with ENCRYPTION_SECRET_MISSING). Plain objects stay readable.
@@ -183,7 +202,8 @@ class Engine {
 
   // Start-up: removes blobs no object or upload points at, and temp files. Returns how many.
   Result<size_t> sweep_orphans();
-  // Expires multipart uploads older than upload_ttl_ms. Returns how many.
+  // Expires multipart uploads older than their bucket's upload TTL and deletes objects past
+  // their bucket's lifecycle (reclaiming blobs). Returns how many uploads and objects went.
   Result<size_t> sweep(int64_t now_ms);
   // Drops every object and upload of one bucket (all buckets when empty): rows first, then blobs.
   Result<size_t> clear(std::string_view ns);
@@ -201,6 +221,11 @@ class Engine {
   Status open_meta(std::string_view bucket, ObjectMeta& m) const;
   Result<std::shared_ptr<Body>> open_body(std::string_view bucket, const ObjectMeta& m,
                                           uint64_t first_offset) const;
+  // Lifecycle: objects of `bucket` uploaded at or before this instant are gone (nullopt: no rule).
+  std::optional<int64_t> expired_before(std::string_view bucket, int64_t now_ms) const;
+  bool is_expired(std::string_view bucket, const ObjectMeta& m, int64_t now_ms) const;
+  int64_t upload_ttl_ms(std::string_view bucket) const;
+  Result<size_t> sweep_lifecycle(int64_t now_ms);
 
   store::Lmdb& db_;
   store::BlobStore& blobs_;
@@ -208,6 +233,8 @@ class Engine {
   // Held shared from "blob renamed into place" to "record committed"; clear() takes it
   // exclusively so it never removes a blob whose record is about to appear.
   std::shared_mutex clear_mu_;
+  mutable std::shared_mutex bucket_mu_;
+  std::map<std::string, BucketOptions, std::less<>> bucket_opts_;
   mutable std::shared_mutex cipher_mu_;
   std::map<std::string, std::shared_ptr<const core::Aead>, std::less<>> ciphers_;
 };

@@ -29,6 +29,13 @@ inline Error entity_too_large(uint64_t limit) {
                "Your proposed upload exceeds the maximum allowed object size.")
       .with_details({{"max_bytes", limit}});
 }
+// A declared bucket's maxObjectSize (era-emu.json): 413, as a gateway in front of R2 answers.
+inline Error bucket_object_too_large(std::string_view bucket, uint64_t size, uint64_t limit) {
+  return Error(Code::R2_ENTITY_TOO_LARGE, 413,
+               "Your proposed upload exceeds the maximum allowed object size. Bucket \"" +
+                   std::string(bucket) + "\" declares maxObjectSize " + std::to_string(limit) + " bytes.")
+      .with_details({{"max_bytes", limit}, {"size", size}, {"bucket", bucket}});
+}
 inline Error invalid_limit() {
   return Error(Code::R2_INVALID_LIMIT, "MaxKeys params must be positive integer <= 1000.");
 }

@@ -110,7 +110,7 @@ Status Engine::check_upload(const OpContext& ctx, std::string_view bucket, std::
                                          std::to_string(opts_.max_parts) + ", inclusive"));
   auto txn = db_.begin_read();
   if (!txn) return fail(txn.error());
-  auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, opts_.upload_ttl_ms);
+  auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, upload_ttl_ms(bucket));
   if (!rec) return fail(rec.error());
   if (!*rec) return fail(errors::no_such_upload());
   return {};
@@ -134,7 +134,7 @@ Result<UploadedPart> Engine::upload_part(const OpContext& ctx, std::string_view 
   Status st = [&]() -> Status {
     auto txn = db_.begin_write();
     if (!txn) return fail(txn.error());
-    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, opts_.upload_ttl_ms);
+    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, upload_ttl_ms(bucket));
     if (!rec) return fail(rec.error());
     if (!*rec) return fail(errors::no_such_upload());
     json& parts = (**rec)["parts"];
@@ -162,7 +162,7 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
   {
     auto txn = db_.begin_read();
     if (!txn) return fail(txn.error());
-    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, opts_.upload_ttl_ms);
+    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, upload_ttl_ms(bucket));
     if (!rec) return fail(rec.error());
     if (!*rec) return fail(errors::no_such_upload());
     record = std::move(**rec);
@@ -193,6 +193,10 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
     if ((!trailing && chosen[i].size != first_size) || (trailing && chosen[i].size > first_size))
       return fail(errors::non_uniform_parts(chosen[i].number, first_size, chosen[i].size));
   }
+  uint64_t declared_total = 0;
+  for (const auto& p : chosen) declared_total += p.size;
+  if (declared_total > max_object_bytes(bucket))  // a declared maxObjectSize
+    return fail(errors::bucket_object_too_large(bucket, declared_total, max_object_bytes(bucket)));
 
   // Concatenate into one new blob (streaming copy) and compute the S3-style etag.
   // Parts are read through open_body (decrypted when sealed); an encrypted bucket seals the
@@ -267,7 +271,7 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
   Status st = [&]() -> Status {
     auto txn = db_.begin_write();
     if (!txn) return fail(txn.error());
-    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, opts_.upload_ttl_ms);
+    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, upload_ttl_ms(bucket));
     if (!rec) return fail(rec.error());
     if (!*rec) return fail(errors::no_such_upload());
     // A part re-uploaded while we copied: the copy is stale, let the client retry.
@@ -308,7 +312,7 @@ Status Engine::abort_multipart(const OpContext& ctx, std::string_view bucket, st
   {
     auto txn = db_.begin_write();
     if (!txn) return fail(txn.error());
-    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, opts_.upload_ttl_ms);
+    auto rec = read_upload(*txn, bucket, key, upload_id, ctx.now_ms, upload_ttl_ms(bucket));
     if (!rec) return fail(rec.error());
     if (!*rec) return fail(errors::no_such_upload());
     part_blobs(**rec, doomed);
@@ -331,22 +335,23 @@ Result<size_t> Engine::sweep(int64_t now_ms) {
     std::vector<std::string> keys;
     ERA_TRY(txn->scan(Table::uploads, kUploadPrefix, {}, [&](std::string_view k, std::string_view v) {
       json j = json::parse(v, nullptr, false);
-      if (j.is_object() && j.value("created", int64_t(0)) + opts_.upload_ttl_ms <= now_ms) {
+      if (j.is_object() && j.value("created", int64_t(0)) + upload_ttl_ms(j.value("bucket", "")) <= now_ms) {
         keys.emplace_back(k);
         part_blobs(j, doomed);
       }
       return true;
     }));
-    if (keys.empty()) return size_t(0);
     for (const auto& k : keys) {
       auto d = txn->del(Table::uploads, k);
       if (!d) return fail(d.error());
       ++expired;
     }
-    ERA_TRY(txn->commit());
+    if (!keys.empty()) ERA_TRY(txn->commit());
   }
   for (const auto& b : doomed) (void)blobs_.remove(b);
-  return expired;
+  auto gone = sweep_lifecycle(now_ms);
+  if (!gone) return fail(gone.error());
+  return expired + *gone;
 }
 
 Result<size_t> Engine::sweep_orphans() {
