@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   era::cli::setup_up(app);
   era::cli::setup_errors(app);
+  era::cli::setup_migrate(app);
   era::cli::setup_control(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -17,6 +17,8 @@
 #include "core/clock.h"
 #include "core/events.h"
 #include "core/faults.h"
+#include "core/names.h"
+#include "products/catalog.h"
 
 namespace era::api {
 namespace {
@@ -138,6 +140,20 @@ void send_fault(httplib::Response& res, const core::FaultDecision& d, int status
   send_json(res, status, body);
 }
 
+// --strict: the namespace a storage call names must be declared in era-emu.json.
+Status check_declared(const products::Catalog& catalog, Service service, const std::string& ns) {
+  if (ns.empty() || (service != Service::kv && service != Service::r2 && service != Service::d1)) return {};
+  std::string_view svc = to_string(service);
+  if (!core::is_valid_name(ns) || catalog.allows(svc, ns)) return {};  // bad names: the handler's 400
+  std::string_view what = service == Service::kv ? "KV namespace" : service == Service::r2 ? "R2 bucket" : "D1 database";
+  std::string_view section = service == Service::kv ? "kv" : service == Service::r2 ? "buckets" : "d1";
+  std::string where = catalog.source.empty() ? std::string("era-emu.json") : catalog.source;
+  return fail(Error(Code::NOT_DECLARED, std::string(what) + " \"" + ns + "\" is not declared in " + where +
+                                            " and --strict is on: add {\"name\": \"" + ns + "\"} to \"" +
+                                            std::string(section) + "\" or start without --strict")
+                  .with_details({{"service", svc}, {"name", ns}, {"config", where}}));
+}
+
 void sleep_ms(int64_t ms) {
   if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
@@ -153,6 +169,7 @@ Status Guard::before(Call& call) {
   auto state = std::make_shared<State>();
   route_target(call, state->ns, state->key);
   call.guard_state = state;
+  if (catalog_ && catalog_->strict) ERA_TRY(check_declared(*catalog_, call.route->service, state->ns));
 
   if (faults_ && !faults_->empty()) {
     core::FaultQuery q;

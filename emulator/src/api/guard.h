@@ -22,6 +22,7 @@
 
 namespace era::core { class Clock; class FaultSet; class EventLog; }
 namespace era::admin { class StateLock; }
+namespace era::products { struct Catalog; }
 
 namespace era::api {
 
@@ -34,6 +35,9 @@ class Guard {
     events_ = events;
     lock_ = lock;
   }
+  // Declared products; under --strict (catalog->strict) a KV/R2/D1 call naming an undeclared
+  // namespace fails here with 404 NOT_DECLARED, before faults, for every protocol alike.
+  void set_catalog(const products::Catalog* catalog) { catalog_ = catalog; }
 
   // Fills call.ctx. An error return is sent instead of running the handler.
   Status before(Call& call);
@@ -45,6 +49,7 @@ class Guard {
   core::FaultSet* faults_ = nullptr;
   core::EventLog* events_ = nullptr;
   admin::StateLock* lock_ = nullptr;
+  const products::Catalog* catalog_ = nullptr;
 };
 
 }  // namespace era::api

@@ -10,9 +10,11 @@
 
 #include "admin/registry.h"
 #include "admin/admin.h"
+#include "admin/migrations.h"
 #include "api/guard.h"
 #include "api/server.h"
 #include "app/data_dir.h"
+#include "app/products.h"
 #include "core/clock.h"
 #include "core/events.h"
 #include "core/faults.h"
@@ -31,6 +33,7 @@ const char* version() { return ERA_VERSION; }
 
 struct Emulator::Impl {
   Options opts;
+  products::Catalog catalog;  // era-emu.json, validated before anything else starts
   std::string data_path;
   std::optional<app::DataDir> dir;
   std::unique_ptr<store::Paths> paths;
@@ -81,6 +84,11 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   log::Level lvl;
   if (log::parse_level(o.log_level, lvl)) log::set_level(lvl);
 
+  // Declared products: a bad era-emu.json stops start-up before the data dir is touched.
+  auto catalog = app::load_products(o.config_file, o.strict);
+  if (!catalog) return fail_start(catalog.error().message);
+  impl->catalog = std::move(*catalog);
+
   // Data directory: create, prove writable, lock.
   auto dir = o.memory ? app::DataDir::temporary() : app::DataDir::open(o.data_dir);
   if (!dir) return fail_start(dir.error().message);
@@ -115,6 +123,22 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
                                                            impl->clock, impl->faults, impl->events});
   impl->guard = std::make_unique<api::Guard>(impl->clock);
   impl->guard->attach(&impl->faults, &impl->events, &impl->admin->lock());
+  impl->guard->set_catalog(&impl->catalog);
+  // Declared rules into the engines, then D1 migrations (before seeds, which may need the
+  // tables). A reset that drops D1 databases migrates them again: back to the start state.
+  if (auto st = app::apply_products(impl->catalog, *impl->kv, *impl->r2); !st)
+    return fail_start(st.error().message);
+  if (auto m = admin::apply_all_migrations(*impl->d1, impl->catalog, impl->clock.now_ms()); !m)
+    return fail_start(m.error().message);
+  else
+    for (const auto& r : *m)
+      if (!r.applied.empty()) log::info("D1 \"", r.database, "\": applied ", r.applied.size(), " migration(s)");
+  impl->admin->add_reset_hook([p = impl.get()](std::string_view svc, std::string_view ns) -> Status {
+    if ((!svc.empty() && svc != "d1") || (!ns.empty() && !p->catalog.database(ns))) return {};
+    auto m = admin::apply_all_migrations(*p->d1, p->catalog, p->clock.now_ms(), ns);
+    if (!m) return fail(m.error());
+    return {};
+  });
   impl->admin->add_reset_hook([reg = impl->registry.get()](std::string_view svc, std::string_view ns) -> Status {
     if (!svc.empty() || !ns.empty()) return {};
     auto n = reg->clear_custom();  // registered custom resources go with a full reset
@@ -140,6 +164,7 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   services.admin = impl->admin.get();
   services.faults = &impl->faults;
   services.events = &impl->events;
+  services.catalog = &impl->catalog;
   services.signer = impl->signer.get();
   services.settings.version = ERA_VERSION;
   services.settings.token = o.token;

@@ -97,6 +97,10 @@ void setup_up(CLI::App& app) {
   up->add_option("--seed", o.seed_files,
                  "Load this fixture document at start (repeatable; schema in docs/control-api.md)")
       ->check(CLI::ExistingFile);
+  up->add_option("--config", o.config_file,
+                 "Declared products (era-emu.json: buckets, kv, d1); default ./era-emu.json when present. "
+                 "A bad file stops start-up (docs/products.md)");
+  up->add_flag("--strict", o.strict, "Undeclared KV namespaces, R2 buckets and D1 databases are 404 NOT_DECLARED");
   up->add_option("--sweep-interval-ms", o.sweep_interval_ms,
                  "How often expired data is reclaimed in the background (real ms; 0 = never)")
       ->capture_default_str();

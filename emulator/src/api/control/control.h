@@ -12,5 +12,6 @@ void add_reset_routes(Router& r, Services& s);     // control/reset.cpp
 void add_snapshot_routes(Router& r, Services& s);  // control/snapshots.cpp
 void add_seed_routes(Router& r, Services& s);      // control/seed.cpp
 void add_inspect_routes(Router& r, Services& s);   // control/inspect.cpp
+void add_config_routes(Router& r, Services& s);    // control/config.cpp (/_emu/config, /_emu/migrate)
 
 }  // namespace era::api

@@ -1,0 +1,57 @@
+// GET /_emu/config: the effective declarations (era-emu.json), secrets as references only.
+// POST /_emu/migrate: apply pending D1 migrations now (what `era-emu migrate --url` calls).
+#include <mutex>
+
+#include "admin/admin.h"
+#include "admin/migrations.h"
+#include "api/control/control.h"
+#include "api/json_io.h"
+#include "core/clock.h"
+#include "products/catalog.h"
+
+namespace era::api {
+namespace {
+
+Status get_config(Services& s, Call& c) {
+  send_json(c.res, 200, s.catalog->to_json());
+  return {};
+}
+
+Status post_migrate(Services& s, Call& c) {
+  std::string only;
+  if (!c.body.empty()) {
+    auto body = parse_object(c.body);
+    if (!body) return fail(body.error());
+    for (auto it = body->begin(); it != body->end(); ++it)
+      if (it.key() != "database")
+        return fail(Error(Code::INVALID_BODY, "unknown field \"" + it.key() + "\" (use \"database\")")
+                        .with_details({{"field", it.key()}}));
+    if (auto it = body->find("database"); it != body->end() && !it->is_null()) {
+      if (!it->is_string())
+        return fail(Error(Code::INVALID_BODY, "\"database\" must be a string").with_details({{"field", "database"}}));
+      only = it->get<std::string>();
+    }
+  }
+  // Exclusive like a reset: no storage call sees a half-migrated database.
+  std::lock_guard lock(s.admin->lock());
+  auto reports = admin::apply_all_migrations(*s.d1, *s.catalog, s.clock->now_ms(), only);
+  if (!reports) return fail(reports.error());
+  send_json(c.res, 200, admin::to_json(*reports));
+  return {};
+}
+
+}  // namespace
+
+void add_config_routes(Router& r, Services& s) {
+  auto bind = [&s](Status (*fn)(Services&, Call&)) {
+    return [&s, fn](Call& c) { return fn(s, c); };
+  };
+  r.add("GET", "/_emu/config", Service::control, Op::control, bind(get_config),
+        "Effective declared products (era-emu.json): buckets, kv, d1, strict, source; secrets as references");
+  if (s.admin && s.d1)
+    r.add("POST", "/_emu/migrate", Service::control, Op::control, bind(post_migrate),
+          "Apply pending D1 migrations of every declared database (or {\"database\": NAME}); "
+          "answers {databases: [{database, applied, already_applied}]}");
+}
+
+}  // namespace era::api

@@ -1,0 +1,345 @@
+// era-emu.json: read, strip comments, parse, validate into a Catalog. Every problem is
+// reported (not only the first), each as "<file>: <field>: <what is wrong and the fix>".
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "core/names.h"
+#include "products/catalog.h"
+#include "products/jsonc.h"
+
+namespace era::products {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr int64_t kMaxDays = 100000;                  // keeps days * 86,400,000 ms far from overflow
+constexpr int64_t kMaxTtlSeconds = int64_t(1) << 40;  // ~35,000 years
+constexpr int64_t kMinTtlSeconds = 60;                // KV's minimum expirationTtl
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                  std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string dq(std::string_view s) {  // (not "\"" + s: a GCC 12 -Wstringop-overflow false positive)
+  std::string out(1, '"');
+  out.append(s);
+  out.push_back('"');
+  return out;
+}
+
+std::string shown(const json& v) {
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+class Checker {
+ public:
+  Checker(std::string file, fs::path base) : file_(std::move(file)), base_(std::move(base)) {}
+
+  void problem(const std::string& field, const std::string& what) {
+    problems_.push_back(file_ + ": " + field + ": " + what);
+  }
+  const std::vector<std::string>& problems() const { return problems_; }
+  const fs::path& base() const { return base_; }
+
+  // Unknown fields are errors, with the closest known name when it is a likely typo.
+  void known_fields(const json& obj, const std::string& path, std::initializer_list<std::string_view> allowed,
+                    std::string_view section = {}) {
+    for (const auto& [k, v] : obj.items()) {
+      if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+      std::string field = path.empty() ? k : path + "." + k;
+      if (k == "encryption" && section == "d1") {
+        problem(field, "encryption at rest is not supported for D1 databases; remove the field");
+        continue;
+      }
+      std::string_view best;
+      size_t best_d = std::numeric_limits<size_t>::max();
+      for (auto a : allowed) {
+        size_t d = edit_distance(k, a);
+        if (d < best_d) best_d = d, best = a;
+      }
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      if (!best.empty() && best_d <= std::max<size_t>(2, best.size() / 3))
+        problem(field, "unknown field; did you mean " + dq(best) + "?");
+      else
+        problem(field, "unknown field (allowed here: " + list + ")");
+    }
+  }
+
+  // A whole number in [lo, hi]; nullopt (after reporting) otherwise.
+  std::optional<int64_t> integer(const json& v, const std::string& field, int64_t lo, int64_t hi,
+                                 const std::string& unit) {
+    bool ok = v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(hi));
+    if (ok) {
+      int64_t n = v.get<int64_t>();
+      if (n >= lo && n <= hi) return n;
+    }
+    problem(field, "must be a whole number of " + unit + " >= " + std::to_string(lo) +
+                       (hi < std::numeric_limits<int64_t>::max() ? " and <= " + std::to_string(hi) : "") +
+                       " (got " + shown(v) + ")");
+    return std::nullopt;
+  }
+
+  std::optional<std::string> string(const json& v, const std::string& field, std::string_view fix) {
+    if (v.is_string() && !v.get_ref<const std::string&>().empty()) return v.get<std::string>();
+    problem(field, "must be a non-empty string" + std::string(fix.empty() ? "" : ", ") +
+                       std::string(fix) + " (got " + shown(v) + ")");
+    return std::nullopt;
+  }
+
+  fs::path resolve(const std::string& p) const {
+    fs::path path(p);
+    path = (path.is_absolute() ? path : base_ / path).lexically_normal();
+    return path.has_filename() ? path : path.parent_path();  // "migrations/" -> ".../migrations"
+  }
+
+ private:
+  std::string file_;
+  fs::path base_;
+  std::vector<std::string> problems_;
+};
+
+bool is_env_name(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+std::optional<EncryptionSpec> parse_encryption(Checker& ck, const json& v, const std::string& path) {
+  if (!v.is_object()) {
+    ck.problem(path, "must be an object {\"secret\": \"env:NAME\" | \"file:PATH\"} (got " + shown(v) + ")");
+    return std::nullopt;
+  }
+  ck.known_fields(v, path, {"secret"});
+  auto it = v.find("secret");
+  if (it == v.end()) {
+    ck.problem(path + ".secret", "missing; give a reference such as \"env:AVATARS_KEY\" or \"file:secrets/avatars.key\"");
+    return std::nullopt;
+  }
+  const std::string field = path + ".secret";
+  std::string ref = it->is_string() ? it->get<std::string>() : std::string();
+  if (ref.starts_with("env:") && is_env_name(std::string_view(ref).substr(4))) return EncryptionSpec{ref};
+  if (ref.starts_with("file:") && ref.size() > 5)
+    return EncryptionSpec{"file:" + ck.resolve(ref.substr(5)).string()};
+  if (ref.starts_with("env:"))
+    ck.problem(field, "\"env:\" must be followed by an environment variable name ([A-Za-z_][A-Za-z0-9_]*), e.g. \"env:AVATARS_KEY\"");
+  else if (ref.starts_with("file:"))
+    ck.problem(field, "\"file:\" must be followed by a path, e.g. \"file:secrets/avatars.key\"");
+  else
+    ck.problem(field, "must be a reference, \"env:NAME\" or \"file:PATH\" — never the secret itself "
+                      "(got " + (it->is_string() ? std::string("a string without either prefix") : shown(*it)) + ")");
+  return std::nullopt;
+}
+
+// http(s)://host[:port] with no path, query or credentials; a single trailing '/' is dropped.
+std::optional<std::string> parse_host_url(Checker& ck, const json& v, const std::string& field) {
+  const std::string fix = "must be http(s)://host[:port] with no path, e.g. \"https://cdn.example.com\"";
+  auto bad = [&](const std::string& why) {
+    ck.problem(field, fix + " (got " + shown(v) + why + ")");
+    return std::nullopt;
+  };
+  if (!v.is_string()) return bad("");
+  std::string url = v.get<std::string>();
+  if (url.ends_with('/')) url.pop_back();
+  std::string_view rest = url;
+  if (rest.starts_with("https://")) rest.remove_prefix(8);
+  else if (rest.starts_with("http://")) rest.remove_prefix(7);
+  else return bad(": missing http:// or https://");
+  if (rest.find_first_of("/?#@") != std::string_view::npos) return bad(": drop the path, query or credentials");
+  std::string_view host = rest, port;
+  size_t colon = rest.starts_with('[') ? rest.find("]:") : rest.rfind(':');
+  if (colon != std::string_view::npos) {
+    size_t sep = rest.starts_with('[') ? colon + 1 : colon;
+    host = rest.substr(0, sep);
+    port = rest.substr(sep + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535)
+      return bad(": the port must be 1-65535");
+  }
+  bool host_ok = host.starts_with('[') ? host.size() > 2 && host.ends_with(']')
+                                       : !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+                                           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+                                         });
+  if (!host_ok) return bad(": not a host name");
+  return url;
+}
+
+// The common part of every entry: an object with a valid, unique "name".
+template <class Spec>
+std::optional<std::string> entry_name(Checker& ck, const json& e, const std::string& path,
+                                      const std::vector<std::pair<std::string, std::string>>& seen) {
+  auto it = e.find("name");
+  if (it == e.end()) {
+    ck.problem(path + ".name", "missing; every entry needs a \"name\"");
+    return std::nullopt;
+  }
+  if (!it->is_string() || !core::is_valid_name(it->get_ref<const std::string&>())) {
+    ck.problem(path + ".name", "must be 1-63 characters of A-Z, a-z, 0-9, '_' and '-' (got " + shown(*it) + ")");
+    return std::nullopt;
+  }
+  std::string name = it->get<std::string>();
+  for (const auto& [other, where] : seen)
+    if (other == name) {
+      ck.problem(path + ".name", "duplicate name " + dq(name) + " (already declared at " + where +
+                                     "); names must be unique within a section");
+      return std::nullopt;
+    }
+  return name;
+}
+
+template <class Spec, class Fn>
+void section(Checker& ck, const json& doc, const char* key, std::vector<Spec>& out, Fn parse_entry) {
+  auto it = doc.find(key);
+  if (it == doc.end()) return;
+  if (!it->is_array()) {
+    ck.problem(key, "must be an array of objects, e.g. \"" + std::string(key) + "\": [{\"name\": \"...\"}] (got " +
+                        shown(*it) + ")");
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& e = (*it)[i];
+    std::string path = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!e.is_object()) {
+      ck.problem(path, "must be an object with at least a \"name\" (got " + shown(e) + ")");
+      continue;
+    }
+    auto name = entry_name<Spec>(ck, e, path, seen);
+    Spec spec;
+    if (name) {
+      spec.name = *name;
+      seen.emplace_back(*name, path);
+    }
+    parse_entry(e, path, spec);
+    if (name) out.push_back(std::move(spec));
+  }
+}
+
+void parse_bucket(Checker& ck, const json& e, const std::string& path, BucketSpec& b) {
+  ck.known_fields(e, path, {"name", "access", "deleteAfterDays", "abortMultipartAfterDays", "encryption",
+                            "signedUrlHost", "maxObjectSize"});
+  if (auto it = e.find("access"); it != e.end()) {
+    if (*it == "public") b.is_public = true;
+    else if (*it != "private")
+      ck.problem(path + ".access", "must be \"private\" (the default) or \"public\" (got " + shown(*it) + ")");
+  }
+  if (auto it = e.find("deleteAfterDays"); it != e.end())
+    b.delete_after_days = ck.integer(*it, path + ".deleteAfterDays", 1, kMaxDays, "days");
+  if (auto it = e.find("abortMultipartAfterDays"); it != e.end())
+    b.abort_multipart_after_days = ck.integer(*it, path + ".abortMultipartAfterDays", 1, kMaxDays, "days");
+  if (auto it = e.find("encryption"); it != e.end()) b.encryption = parse_encryption(ck, *it, path + ".encryption");
+  if (auto it = e.find("signedUrlHost"); it != e.end())
+    b.signed_url_host = parse_host_url(ck, *it, path + ".signedUrlHost").value_or("");
+  if (auto it = e.find("maxObjectSize"); it != e.end()) {
+    if (auto n = ck.integer(*it, path + ".maxObjectSize", 1, std::numeric_limits<int64_t>::max(), "bytes"))
+      b.max_object_size = uint64_t(*n);
+  }
+}
+
+void parse_kv(Checker& ck, const json& e, const std::string& path, KvSpec& k) {
+  ck.known_fields(e, path, {"name", "ttlSeconds", "propagationDelayMs", "encryption"});
+  if (auto it = e.find("ttlSeconds"); it != e.end())
+    k.ttl_seconds = ck.integer(*it, path + ".ttlSeconds", kMinTtlSeconds, kMaxTtlSeconds, "seconds");
+  if (auto it = e.find("propagationDelayMs"); it != e.end())
+    k.propagation_delay_ms = ck.integer(*it, path + ".propagationDelayMs", 0, kMaxTtlSeconds, "milliseconds");
+  if (auto it = e.find("encryption"); it != e.end()) k.encryption = parse_encryption(ck, *it, path + ".encryption");
+}
+
+void parse_d1(Checker& ck, const json& e, const std::string& path, D1Spec& d) {
+  ck.known_fields(e, path, {"name", "migrations"}, "d1");
+  auto it = e.find("migrations");
+  if (it == e.end()) return;
+  const std::string field = path + ".migrations";
+  auto dir = ck.string(*it, field, "a folder of *.sql files relative to the config file");
+  if (!dir) return;
+  fs::path p = ck.resolve(*dir);
+  std::error_code ec;
+  if (!fs::is_directory(p, ec))
+    ck.problem(field, "folder " + p.string() + (fs::exists(p, ec) ? " is not a directory" : " does not exist") +
+                          "; create it or fix the path (relative paths start at the config file's folder)");
+  else
+    d.migrations_dir = p.string();
+}
+
+}  // namespace
+
+Result<Catalog> load_catalog(const std::string& path) {
+  auto invalid = [&](const std::string& msg, std::vector<std::string> problems = {}) {
+    if (problems.empty()) problems.push_back(msg);
+    return fail(Error(Code::CONFIG_INVALID, msg).with_details({{"file", path}, {"problems", problems}}));
+  };
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return invalid(path + ": cannot open the file (check the path given with --config)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto text = strip_json_comments(ss.str());
+  if (!text) return invalid(path + ": " + text.error().message);
+  json doc;
+  try {
+    doc = json::parse(*text);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    if (size_t p = what.find("] "); what.starts_with("[json.exception") && p != std::string::npos)
+      what = what.substr(p + 2);
+    return invalid(path + ": not valid JSON (comments are allowed, trailing commas are not): " + what);
+  }
+  if (!doc.is_object())
+    return invalid(path + ": the top level must be an object {\"buckets\": [...], \"kv\": [...], \"d1\": [...]}");
+
+  std::error_code ec;
+  fs::path abs = fs::absolute(path, ec);
+  if (ec) abs = path;
+  Checker ck(path, abs.parent_path());
+  ck.known_fields(doc, "", {"$schema", "buckets", "kv", "d1"});
+  Catalog c;
+  c.source = abs.lexically_normal().string();
+  section(ck, doc, "buckets", c.buckets, [&](const json& e, const std::string& p, BucketSpec& b) { parse_bucket(ck, e, p, b); });
+  section(ck, doc, "kv", c.kv, [&](const json& e, const std::string& p, KvSpec& k) { parse_kv(ck, e, p, k); });
+  section(ck, doc, "d1", c.d1, [&](const json& e, const std::string& p, D1Spec& d) { parse_d1(ck, e, p, d); });
+  if (!ck.problems().empty()) {
+    std::string msg;
+    for (const auto& p : ck.problems()) msg += (msg.empty() ? "" : "\n") + p;
+    return invalid(msg, ck.problems());
+  }
+  return c;
+}
+
+Result<std::optional<std::string>> find_config(const std::string& explicit_path) {
+  std::error_code ec;
+  if (!explicit_path.empty()) {
+    if (!fs::is_regular_file(explicit_path, ec))
+      return fail(Error(Code::CONFIG_INVALID, "--config " + explicit_path +
+                                                  (fs::exists(explicit_path, ec) ? ": not a regular file"
+                                                                                 : ": no such file"))
+                      .with_details({{"file", explicit_path}}));
+    return std::optional<std::string>(explicit_path);
+  }
+  fs::path cwd = fs::current_path(ec);
+  if (ec) return std::optional<std::string>();
+  fs::path candidate = cwd / "era-emu.json";
+  if (fs::is_regular_file(candidate, ec)) return std::optional<std::string>(candidate.string());
+  return std::optional<std::string>();
+}
+
+}  // namespace era::products
