@@ -14,6 +14,7 @@
 #include "api/guard.h"
 #include "api/server.h"
 #include "app/data_dir.h"
+#include "app/encryption.h"
 #include "app/products.h"
 #include "core/clock.h"
 #include "core/events.h"
@@ -127,6 +128,9 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   // Declared rules into the engines, then D1 migrations (before seeds, which may need the
   // tables). A reset that drops D1 databases migrates them again: back to the start state.
   if (auto st = app::apply_products(impl->catalog, *impl->kv, *impl->r2); !st)
+    return fail_start(st.error().message);
+  // Encryption at rest: secrets, key checks and ciphers before anything writes (seeds, serving).
+  if (auto st = app::apply_encryption(impl->catalog, *impl->lmdb, *impl->kv, *impl->r2); !st)
     return fail_start(st.error().message);
   if (auto m = admin::apply_all_migrations(*impl->d1, impl->catalog, impl->clock.now_ms()); !m)
     return fail_start(m.error().message);
