@@ -72,6 +72,9 @@ class R2Bucket {
                                            const R2GetOptions& opts = {}) const;
   Result<std::optional<R2Object>> head(const std::string& key) const;
   Status del_raw(const std::string& key) const;
+  // A signed (optionally one-time) GET or PUT URL for one object, from POST /api/signed-urls.
+  // An invalid request (method, expires_in out of 1..604800, constraints on a GET) is a 400 Error.
+  Result<SignedUrl> sign_url(const std::string& key, const SignUrlOptions& opts = {}) const;
   const std::string& name() const { return ns_; }
 
  private:

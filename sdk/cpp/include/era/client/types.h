@@ -143,6 +143,24 @@ struct R2Page {
   std::vector<std::string> delimited_prefixes{};
 };
 
+// What a signed URL allows (POST /api/signed-urls). The URL needs no bearer token.
+struct SignUrlOptions {
+  std::string method = "GET";                 // "GET" (HEAD too) or "PUT"
+  int64_t expires_in = 3600;                  // seconds of the emulator's clock, 1..604800
+  bool one_time = false;                      // works for exactly one request
+  std::optional<std::string> content_type{};  // PUT only: the upload must send this Content-Type
+  std::optional<uint64_t> max_bytes{};        // PUT only: larger bodies are refused (403)
+};
+
+struct SignedUrl {
+  std::string url{};
+  std::string method{};      // "GET" | "PUT"
+  std::string expires_at{};  // ISO-8601 with milliseconds
+  int64_t expires_ms = 0;    // usable while the emulator's clock is before this
+  bool one_time = false;
+  std::map<std::string, std::string> headers{};  // to send with the upload (Content-Type)
+};
+
 // ---- D1 --------------------------------------------------------------------------------------
 
 struct D1Statement {
