@@ -19,7 +19,11 @@ Emulator::Emulator(std::unique_ptr<State> s) : s_(std::move(s)) {}
 Emulator::Emulator(Emulator&&) noexcept = default;
 Emulator& Emulator::operator=(Emulator&&) noexcept = default;
 Emulator::~Emulator() {
-  if (s_ && s_->local) s_->local->stop();
+  if (!s_ || !s_->local) return;
+  // Close our keep-alive connection first: the server's stop() waits for idle connections to
+  // time out (5 s) before it returns.
+  s_->client.reset();
+  s_->local->stop();
 }
 
 Emulator Emulator::start(const Options& o) {
