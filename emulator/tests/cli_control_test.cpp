@@ -173,6 +173,30 @@ TEST_CASE("cli r2: put a file, list, get it back, rm", "[cli][control][r2]") {
   CHECK(cli(emu, {"r2", "get", "assets", "img/in.bin"}).code == 1);
 }
 
+TEST_CASE("cli r2 sign: prints a working signed URL; --json gives the whole answer", "[cli][r2][signed]") {
+  Emu emu;
+  REQUIRE(emu.put_raw("/api/r2/assets/a.txt", "signed!", "text/plain")->status == 200);
+  Out url = cli(emu, {"r2", "sign", "assets", "a.txt", "--expires", "60"});
+  REQUIRE(url.code == 0);
+  std::string u = url.text.substr(0, url.text.find('\n'));
+  REQUIRE(u.starts_with(emu.emu->url() + "/signed/assets/a.txt?"));
+  auto got = emu.get(u.substr(emu.emu->url().size()));
+  REQUIRE(got);
+  CHECK(got->status == 200);
+  CHECK(got->body == "signed!");
+
+  Out j = cli(emu, {"r2", "sign", "assets", "up.bin", "--method", "put", "--one-time", "--content-type",
+                    "image/png", "--max-bytes", "10", "--json"});
+  REQUIRE(j.code == 0);
+  json doc = json::parse(j.text, nullptr, false);
+  REQUIRE_FALSE(doc.is_discarded());
+  CHECK(doc["method"] == "PUT");
+  CHECK(doc["one_time"] == true);
+  CHECK(doc["max_bytes"] == 10);
+  CHECK(doc["content_type"] == "image/png");
+  CHECK(cli(emu, {"r2", "sign", "assets", "k", "--expires", "604801"}).code != 0);
+}
+
 TEST_CASE("cli events and token: the CLI sends the bearer token; events list what happened", "[cli][control][events]") {
   era::Options o;
   o.token = "s3cret";
