@@ -76,7 +76,7 @@ TEST_CASE("r2 lifecycle: the sweep deletes expired objects and reclaims their bl
   store::BlobStore blobs(paths, false);
   REQUIRE(blobs.init());
   r2::Engine engine(*db, blobs);
-  engine.set_bucket_options("avatars", {.delete_after_ms = 2 * kDayMs});
+  engine.set_bucket_options("avatars", {.delete_after_ms = 2 * kDayMs, .upload_ttl_ms = {}, .max_object_bytes = {}});
   auto blob_count = [&] {
     size_t n = 0;
     for (auto& f : std::filesystem::recursive_directory_iterator(paths.blobs_dir()))

@@ -29,6 +29,8 @@ struct Options {
   std::vector<std::string> seed_files;    // fixture documents applied at start
   std::string config_file;                // era-emu.json (declared products)
   bool strict = false;                    // unknown namespaces are 404 unless declared
+  int64_t kv_propagation_delay_ms = 60000;  // KV write → other locations (clock time); 0 = strong
+  bool kv_rate_limit = false;               // 1 write/s/key like production (429)
   std::string log_level = "info";
 };
 

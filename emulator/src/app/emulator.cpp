@@ -107,7 +107,11 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   impl->lmdb = std::move(*lmdb);
   impl->blobs = std::make_unique<store::BlobStore>(*impl->paths, o.durable);
   if (auto st = impl->blobs->init(); !st) return fail_start(st.error().message);
-  impl->kv = std::make_unique<kv::Engine>(*impl->lmdb);
+  kv::Options kv_options;
+  kv_options.propagation_delay_ms = o.kv_propagation_delay_ms;
+  kv_options.rate_limit_writes = o.kv_rate_limit;
+  if (o.kv_propagation_delay_ms < 0) return fail_start("the KV propagation delay cannot be negative");
+  impl->kv = std::make_unique<kv::Engine>(*impl->lmdb, kv_options);
   impl->r2 = std::make_unique<r2::Engine>(*impl->lmdb, *impl->blobs);
   impl->d1 = std::make_unique<d1::Engine>(*impl->paths, impl->clock);
   auto signer = products::Signer::open(*impl->lmdb);

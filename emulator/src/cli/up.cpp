@@ -18,6 +18,7 @@ struct UpArgs {
   Options opts;
   std::string clock_start;
   std::string durability = "process";
+  std::string kv_propagation = "60s";
 };
 
 bool is_loopback(const std::string& host) {
@@ -37,6 +38,13 @@ int run_up(UpArgs& a) {
     o.clock_start_ms = *ms;
   }
   o.durable = a.durability == "full";
+  auto delay = core::parse_duration_ms(a.kv_propagation);
+  if (!delay || *delay < 0) {
+    std::cerr << "era-emu: --kv-propagation \"" << a.kv_propagation
+              << "\" is not a duration (e.g. 60s, 1500ms, 2m, or 0 for strong consistency)\n";
+    return 2;
+  }
+  o.kv_propagation_delay_ms = *delay;
   if (!is_loopback(o.host))
     log::warn("binding ", o.host, ": anyone who can reach this address can read, change and ",
               o.control ? "reset all stored data and inject faults" : "delete all stored data",
@@ -101,6 +109,12 @@ void setup_up(CLI::App& app) {
                  "Declared products (era-emu.json: buckets, kv, d1); default ./era-emu.json when present. "
                  "A bad file stops start-up (docs/products.md)");
   up->add_flag("--strict", o.strict, "Undeclared KV namespaces, R2 buckets and D1 databases are 404 NOT_DECLARED");
+  up->add_option("--kv-propagation", args->kv_propagation,
+                 "How long a KV write takes to reach other locations (X-Era-Location), in clock time; "
+                 "0 = strongly consistent. Per store: propagationDelayMs in era-emu.json")
+      ->capture_default_str();
+  up->add_flag("--kv-rate-limit", o.kv_rate_limit,
+               "Refuse a second write to the same KV key within 1 s of clock time (429, as production)");
   up->add_option("--sweep-interval-ms", o.sweep_interval_ms,
                  "How often expired data is reclaimed in the background (real ms; 0 = never)")
       ->capture_default_str();
