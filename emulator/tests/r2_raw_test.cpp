@@ -334,3 +334,22 @@ TEST_CASE("r2 raw: objects survive a restart on the same data dir", "[r2][raw][r
   CHECK(g->get_header_value("X-Era-Meta-a") == "b");
   CHECK(emu.get("/api/r2/b/gone")->status == 404);
 }
+
+TEST_CASE("r2 raw: Content-Encoding on a PUT is refused; X-Era-Content-Encoding stores the bytes as sent",
+          "[r2][raw]") {
+  Emu emu;
+  std::string gz("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\x4b\x04\x00\x43\xbe\xb7\xe8\x01\x00\x00\x00", 21);
+  json e = raw_put(emu, "/api/r2/b/page.gz", gz, {{"Content-Encoding", "gzip"}}, 400);
+  CHECK(e["code"] == "R2_INVALID_ARGUMENT");
+  CHECK(e["error"].get<std::string>().find("X-Era-Content-Encoding") != std::string::npos);
+  CHECK(emu.get("/api/r2/b/page.gz")->status == 404);
+
+  raw_put(emu, "/api/r2/b/page.gz", gz, {{"X-Era-Content-Encoding", "gzip"}});
+  httplib::Client raw("127.0.0.1", emu.emu->port());
+  raw.set_decompress(false);  // see the stored bytes, not what a browser would show
+  auto g = raw.Get("/api/r2/b/page.gz");
+  REQUIRE(g);
+  CHECK(g->status == 200);
+  CHECK(g->get_header_value("Content-Encoding") == "gzip");
+  CHECK(g->body == gz);
+}

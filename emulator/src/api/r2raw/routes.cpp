@@ -2,6 +2,7 @@
 // headers, X-Era-Meta-* custom metadata, checksums, If-* conditionals, Range, and S3-style
 // multipart (?uploads, ?uploadId=&partNumber=). Buckets are the ERA R2 namespaces.
 // Reference: docs/api-r2.md.
+#include <cctype>
 #include <charconv>
 
 #include "api/json_io.h"
@@ -47,7 +48,22 @@ Result<r2::HttpMetadata> http_from_headers(const Call& c) {
   h.content_type = header(c, "Content-Type");
   h.content_language = header(c, "Content-Language");
   h.content_disposition = header(c, "Content-Disposition");
-  h.content_encoding = header(c, "Content-Encoding");
+  // The HTTP layer (cpp-httplib with zlib) inflates gzip/deflate request bodies before any
+  // handler sees them, so a PUT with Content-Encoding: gzip would store other bytes than were
+  // sent. Refuse it and take the stored encoding from X-Era-Content-Encoding instead.
+  h.content_encoding = header(c, "X-Era-Content-Encoding");
+  if (auto ce = header(c, "Content-Encoding")) {
+    std::string v = *ce;
+    for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    bool decoded = v.find("gzip") != std::string::npos || v.find("deflate") != std::string::npos ||
+                   v.find("br") != std::string::npos;
+    if (decoded && c.req.method == "PUT")
+      return fail(r2::errors::invalid_argument(
+          "Content-Encoding: " + ce->substr(0, 40) + " request bodies are decoded by the HTTP layer before "
+          "they are stored; send the encoded bytes without Content-Encoding and name the encoding in "
+          "X-Era-Content-Encoding (stored as httpMetadata.contentEncoding, served as Content-Encoding)"));
+    if (!h.content_encoding) h.content_encoding = ce;
+  }
   h.cache_control = header(c, "Cache-Control");
   if (auto e = header(c, "Expires")) {
     auto ms = core::parse_http_date(*e);
