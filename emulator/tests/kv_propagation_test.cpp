@@ -294,3 +294,30 @@ TEST_CASE("kv propagation: the same script on fresh emulators gives the same ans
   CHECK(all.find("<miss>") != std::string::npos);
   CHECK(all.find("=v") != std::string::npos);
 }
+
+TEST_CASE("kv propagation: a location keeps its own write when another overwrites it within the delay",
+          "[kv][propagation]") {
+  Emu emu;
+  freeze(emu);
+  put(emu, "app", "k", "v1", "a");  // t = 0
+  advance(emu, 10'000);
+  put(emu, "app", "k", "v2", "b");  // t = 10 s: v1 has not reached anyone yet
+  CHECK(read(emu, "app", "k", "a") == "v1");   // a still sees its own write
+  CHECK(read(emu, "app", "k", "b") == "v2");   // b sees its own
+  CHECK(read(emu, "app", "k", "c1") == "<miss>");  // nothing has arrived at c yet
+  advance(emu, 50'000);                        // t = 60 s: v1 arrives everywhere, v2 not yet
+  CHECK(read(emu, "app", "k", "c2") == "v1");
+  CHECK(read(emu, "app", "k", "b") == "v2");
+  advance(emu, 10'000);                        // t = 70 s: v2 arrives
+  CHECK(read(emu, "app", "k", "c3") == "v2");
+  advance(emu, 1'000);  // past the 60 s cacheTtl of a's read at t = 10 s
+  CHECK(read(emu, "app", "k", "a") == "v2");
+  // A delete made elsewhere hides nothing from the writer of a still-travelling value either.
+  put(emu, "app", "d", "mine", "a");
+  advance(emu, 1'000);
+  del(emu, "app", "d", "b");
+  CHECK(read(emu, "app", "d", "a") == "mine");
+  CHECK(read(emu, "app", "d", "b") == "<miss>");
+  advance(emu, 60'000);
+  CHECK(read(emu, "app", "d", "a") == "<miss>");
+}

@@ -33,10 +33,12 @@ enum class Reclaim { keep, remove, compact };
 Reclaim classify(const RecordView& r, int64_t now_ms, int64_t delay_ms) {
   bool cur_everywhere = is_propagated(r.cur, now_ms, delay_ms);
   bool prev_dead = !r.prev || is_dead(*r.prev, now_ms);
+  bool own_dead = !r.own || is_dead(*r.own, now_ms);
   // Dead versions stay dead (expiration is absolute), so a record that reads as a miss for every
   // location now does so for good.
-  if (is_dead(r.cur, now_ms) && (cur_everywhere || prev_dead)) return Reclaim::remove;
-  if (r.prev && (cur_everywhere || prev_dead)) return Reclaim::compact;
+  if (is_dead(r.cur, now_ms) && (cur_everywhere || (prev_dead && own_dead))) return Reclaim::remove;
+  if ((r.prev || r.own) && cur_everywhere) return Reclaim::compact;
+  if (r.prev && prev_dead && !r.own) return Reclaim::compact;
   return Reclaim::keep;
 }
 
@@ -123,8 +125,8 @@ Result<std::optional<RecordView>> Engine::decode(std::string_view skey, std::str
 }
 
 std::string Engine::encode(std::string_view skey, const core::Aead* aead, int64_t created,
-                           const VersionView& cur, const VersionView* prev) const {
-  std::string plain = encode_record(created, cur, prev);
+                           const VersionView& cur, const VersionView* prev, const VersionView* own) const {
+  std::string plain = encode_record(created, cur, prev, own);
   return aead ? seal_record(*aead, skey, plain) : plain;
 }
 
@@ -311,7 +313,7 @@ Status Engine::write(const OpContext& ctx, std::string_view ns, std::string_view
     if (value) cur.value = *value;
 
     int64_t created = ctx.now_ms;
-    std::optional<VersionView> prev;
+    std::optional<VersionView> prev, own;
     std::string old_bytes;     // the views below point into these, not into the LMDB page
     std::string opened_bytes;  // the decrypted record when sealed
     if (*old) {
@@ -322,16 +324,27 @@ Status Engine::write(const OpContext& ctx, std::string_view ns, std::string_view
       if (!rec) return fail(corrupt());
       // What other locations keep seeing until this write propagates: the old current version
       // if it had reached them, else what they were already seeing.
-      if (delay > 0 && !everywhere)
-        prev = is_propagated(rec->cur, ctx.now_ms, delay) ? std::optional(rec->cur) : rec->prev;
+      if (delay > 0 && !everywhere) {
+        if (is_propagated(rec->cur, ctx.now_ms, delay)) {
+          prev = rec->cur;
+        } else {
+          bool own_out = rec->own && is_propagated(*rec->own, ctx.now_ms, delay);
+          prev = own_out ? rec->own : rec->prev;
+          // The overwritten write is still travelling: its own location keeps it (and others get
+          // it when it arrives) until this one propagates. One such version is kept; an older
+          // one still travelling from a third location is dropped (docs/semantics.md).
+          if (rec->cur.writer != ctx.location) own = rec->cur;
+          else if (rec->own && !own_out && rec->own->writer != ctx.location) own = rec->own;
+        }
+      }
       if (prev && is_dead(*prev, ctx.now_ms)) prev.reset();
       if (!is_dead(rec->cur, ctx.now_ms)) created = rec->created_ms;
     }
-    if (cur.tombstone && !prev) {
+    if (cur.tombstone && !prev && !own) {
       // Nothing left for anyone to see: no record at all.
       if (*old) ERA_TRY(txn->del(Table::kv, skey));
     } else {
-      ERA_TRY(txn->put(Table::kv, skey, encode(skey, aead.get(), created, cur, prev ? &*prev : nullptr)));
+      ERA_TRY(txn->put(Table::kv, skey, encode(skey, aead.get(), created, cur, prev ? &*prev : nullptr, own ? &*own : nullptr)));
     }
     return txn->commit();
   }();

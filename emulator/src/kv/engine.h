@@ -151,7 +151,8 @@ class Engine {
   Result<std::optional<RecordView>> decode(std::string_view skey, std::string_view raw,
                                            const core::Aead* aead, std::string& buf) const;
   std::string encode(std::string_view skey, const core::Aead* aead, int64_t created,
-                     const VersionView& cur, const VersionView* prev) const;
+                     const VersionView& cur, const VersionView* prev,
+                     const VersionView* own = nullptr) const;
   Status take_rate_slot(const OpContext& ctx, std::string_view ns, std::string_view key, bool is_put);
   void release_rate_slot(std::string_view ns, std::string_view key, int64_t now_ms);
 

@@ -80,12 +80,25 @@ TEST_CASE("kv record: encode/decode round-trips both versions and rejects trunca
   for (size_t cut = 0; cut < bytes.size(); ++cut) CHECK_FALSE(decode_record(bytes.substr(0, cut)));
   CHECK_FALSE(decode_record(bytes + "x"));
   CHECK(decode_record(encode_record(3, cur, nullptr))->prev == std::nullopt);
+  // The third slot: an overwritten write still travelling, with or without a prev.
+  VersionView own{.tombstone = false, .everywhere = false, .written_ms = 4, .expiration = 0,
+                  .writer = "ap", .metadata = "", .value = "mine"};
+  for (const VersionView* p : std::initializer_list<const VersionView*>{nullptr, &prev}) {
+    std::string with_own = encode_record(3, cur, p, &own);
+    auto o = decode_record(with_own);
+    REQUIRE(o);
+    CHECK(o->prev.has_value() == (p != nullptr));
+    REQUIRE(o->own);
+    CHECK(o->own->writer == "ap");
+    CHECK(o->own->value == "mine");
+    CHECK_FALSE(decode_record(with_own.substr(0, with_own.size() - 1)));
+  }
 }
 
 TEST_CASE("kv record: visibility by location, delay and expiration", "[kv][record]") {
   VersionView prev{.written_ms = 0, .writer = "a", .metadata = {}, .value = "old"};
   VersionView cur{.written_ms = 1000, .expiration = 100, .writer = "a", .metadata = {}, .value = "new"};
-  RecordView r{0, cur, prev};
+  RecordView r{0, cur, prev, std::nullopt};
   auto seen = [&](std::string_view loc, int64_t now, int64_t delay = 60'000, bool auth = false) {
     auto v = visible_version(r, loc, now, delay, auth);
     return v ? std::string(v->value) : std::string("<miss>");

@@ -9,6 +9,8 @@ constexpr uint8_t kRecordVersion = 2;
 constexpr uint8_t kSealedVersion = 3;
 constexpr uint8_t kTombstone = 1;
 constexpr uint8_t kEverywhere = 2;
+constexpr uint8_t kHasPrev = 1;  // record flags byte
+constexpr uint8_t kHasOwn = 2;
 constexpr size_t kVersionHeader = 1 + 8 + 8 + 2 + 4 + 4;
 
 template <class T>
@@ -80,16 +82,17 @@ Result<std::string> open_record(const core::Aead& aead, std::string_view skey, s
   return aead.open(sealed.substr(1), record_ad(skey), "encrypted KV record");
 }
 
-std::string encode_record(int64_t created_ms, const VersionView& cur, const VersionView* prev) {
+std::string encode_record(int64_t created_ms, const VersionView& cur, const VersionView* prev,
+                          const VersionView* own) {
   std::string out;
-  size_t n = 1 + 8 + 1 + kVersionHeader + cur.writer.size() + cur.metadata.size() + cur.value.size();
-  if (prev) n += kVersionHeader + prev->writer.size() + prev->metadata.size() + prev->value.size();
-  out.reserve(n);
+  auto size_of = [](const VersionView& v) { return kVersionHeader + v.writer.size() + v.metadata.size() + v.value.size(); };
+  out.reserve(1 + 8 + 1 + size_of(cur) + (prev ? size_of(*prev) : 0) + (own ? size_of(*own) : 0));
   out.push_back(static_cast<char>(kRecordVersion));
   put_raw<int64_t>(out, created_ms);
-  out.push_back(prev ? 1 : 0);
+  out.push_back(static_cast<char>((prev ? kHasPrev : 0) | (own ? kHasOwn : 0)));
   encode_version(out, cur);
   if (prev) encode_version(out, *prev);
+  if (own) encode_version(out, *own);
   return out;
 }
 
@@ -97,13 +100,19 @@ std::optional<RecordView> decode_record(std::string_view b) {
   if (b.size() < 10 || static_cast<uint8_t>(b[0]) != kRecordVersion) return std::nullopt;
   RecordView r;
   r.created_ms = get_raw<int64_t>(b.data() + 1);
-  bool has_prev = b[9] != 0;
+  auto flags = static_cast<uint8_t>(b[9]);
+  if (flags & ~(kHasPrev | kHasOwn)) return std::nullopt;
   size_t pos = 10;
   if (!decode_version(b, pos, r.cur)) return std::nullopt;
-  if (has_prev) {
+  if (flags & kHasPrev) {
     VersionView p;
     if (!decode_version(b, pos, p)) return std::nullopt;
     r.prev = p;
+  }
+  if (flags & kHasOwn) {
+    VersionView o;
+    if (!decode_version(b, pos, o)) return std::nullopt;
+    r.own = o;
   }
   if (pos != b.size()) return std::nullopt;
   return r;
@@ -114,6 +123,8 @@ const VersionView* visible_version(const RecordView& r, std::string_view locatio
   const VersionView* v = nullptr;
   if (authoritative || r.cur.writer == location || is_propagated(r.cur, now_ms, delay_ms))
     v = &r.cur;
+  else if (r.own && (r.own->writer == location || is_propagated(*r.own, now_ms, delay_ms)))
+    v = &*r.own;
   else if (r.prev)
     v = &*r.prev;
   if (!v || is_dead(*v, now_ms)) return nullptr;

@@ -1,15 +1,16 @@
 #pragma once
 // The stored form of one KV key and the visibility rule that decides what a reader sees.
 //
-// A record keeps two versions so that eventual consistency can be answered from the record alone:
+// A record keeps up to three versions so that eventual consistency is answered from it alone:
 //   cur  — the latest write (a value or a tombstone), when and where it was written;
+//   own  — an older write overwritten before it had propagated (optional);
 //   prev — what every other location still sees until `cur` has propagated (absent = a miss).
 // A reader at location L at time t sees `cur` if it is authoritative, the delay is 0, L wrote
-// `cur`, or t >= cur.written_ms + delay; otherwise `prev`. A tombstone or an expired version
-// (t >= expiration * 1000) reads as a miss.
+// `cur`, or t >= cur.written_ms + delay; else `own` if L wrote it or it has propagated; otherwise
+// `prev`. A tombstone or an expired version (t >= expiration * 1000) reads as a miss.
 //
 // Encoding v2 (little-endian, host order — the data dir is not portable across endianness):
-//   [u8 2][i64 created_ms][u8 has_prev] version(cur) [version(prev)]
+//   [u8 2][i64 created_ms][u8 flags(1=prev, 2=own)] version(cur) [version(prev)] [version(own)]
 //   version = [u8 flags(1=tombstone, 2=everywhere)][i64 written_ms][i64 expiration_s]
 //             [u16 writer_len][u32 meta_len][u32 value_len] writer meta value
 //
@@ -54,7 +55,10 @@ struct VersionView {
 struct RecordView {
   int64_t created_ms = 0;
   VersionView cur;
-  std::optional<VersionView> prev;
+  std::optional<VersionView> prev;  // what other locations see until cur propagates
+  // An older write overwritten before it had propagated: seen at its own location at once and
+  // elsewhere once it propagates, until cur does (so a location never loses its own write).
+  std::optional<VersionView> own;
 };
 
 inline bool is_expired(int64_t expiration_s, int64_t now_ms) {
@@ -71,7 +75,8 @@ inline bool is_propagated(const VersionView& v, int64_t now_ms, int64_t delay_ms
   return v.everywhere || delay_ms <= 0 || now_ms - v.written_ms >= delay_ms;
 }
 
-std::string encode_record(int64_t created_ms, const VersionView& cur, const VersionView* prev);
+std::string encode_record(int64_t created_ms, const VersionView& cur, const VersionView* prev,
+                          const VersionView* own = nullptr);
 std::optional<RecordView> decode_record(std::string_view bytes);
 
 // True when `bytes` is a sealed record (its first byte says so; nothing is authenticated yet).
