@@ -1,5 +1,7 @@
 #include "support.h"
 
+#include "core/url.h"
+
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -67,19 +69,6 @@ json body_json(const httplib::Result& r) {
   return j;
 }
 
-std::string enc(const std::string& key) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : key) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string enc(const std::string& key) { return core::percent_encode(key, /*keep_slash=*/true); }
 
 }  // namespace era::test

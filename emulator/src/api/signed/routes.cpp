@@ -13,6 +13,7 @@
 #include "api/routes.h"
 #include "core/names.h"
 #include "core/time_util.h"
+#include "core/url.h"
 #include "products/access_errors.h"
 #include "products/catalog.h"
 #include "products/signer.h"
@@ -27,23 +28,7 @@ using products::Grant;
 
 constexpr int64_t kDefaultExpiresIn = 3600;
 
-// Percent-encodes all but RFC 3986 unreserved characters (and '/' when keep_slash).
-std::string pct(std::string_view s, bool keep_slash = false) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char ch : s) {
-    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-        ch == '-' || ch == '.' || ch == '_' || ch == '~' || (keep_slash && ch == '/')) {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
-}
+std::string pct(std::string_view s, bool keep_slash = false) { return core::percent_encode(s, keep_slash); }
 
 bool iequal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
