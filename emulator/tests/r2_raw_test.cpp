@@ -353,3 +353,19 @@ TEST_CASE("r2 raw: Content-Encoding on a PUT is refused; X-Era-Content-Encoding 
   CHECK(g->get_header_value("Content-Encoding") == "gzip");
   CHECK(g->body == gz);
 }
+
+TEST_CASE("r2 raw: metadata that is not header-safe is percent-encoded on GET, never dropped",
+          "[r2][raw]") {
+  Emu emu;
+  auto put = emu.put_json("/api/storage/r2/b/k",
+                          {{"content", "eA=="}, {"metadata", {{"Bad Name", "a\nb"}, {"ok", "50%"}}}});
+  REQUIRE(put->status == 200);
+  // On the wire (httplib's client would percent-decode header values for us).
+  std::string resp = raw_exchange(emu.emu->port(), "GET /api/r2/b/k HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                  /*half_close=*/false);
+  INFO(resp);
+  CHECK(resp.starts_with("HTTP/1.1 200"));
+  CHECK(resp.find("\r\nX-Era-Meta-Bad%20Name: a%0Ab\r\n") != std::string::npos);
+  CHECK(resp.find("\r\nX-Era-Meta-ok: 50%\r\n") != std::string::npos);
+  CHECK(resp.ends_with("\r\n\r\nx"));
+}

@@ -43,6 +43,29 @@ std::optional<std::string> header(const Call& c, const char* name) {
   return c.req.get_header_value(name);
 }
 
+// Custom metadata set through the JSON route may hold any text; a header carries only token
+// characters in its name and no CR/LF in its value. Other bytes are percent-encoded.
+std::string header_name_safe(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : s) {
+    bool token = std::isalnum(ch) || std::string_view("!#$&'*+-.^_`|~").find(static_cast<char>(ch)) != std::string_view::npos;
+    if (token) out += static_cast<char>(ch);
+    else out += '%', out += hex[ch >> 4], out += hex[ch & 15];
+  }
+  return out;
+}
+
+std::string header_value_safe(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : s) {
+    if (ch == '\r' || ch == '\n' || ch == 0) out += '%', out += hex[ch >> 4], out += hex[ch & 15];
+    else out += static_cast<char>(ch);
+  }
+  return out;
+}
+
 Result<r2::HttpMetadata> http_from_headers(const Call& c) {
   r2::HttpMetadata h;
   h.content_type = header(c, "Content-Type");
@@ -128,7 +151,7 @@ void object_headers(httplib::Response& res, const r2::ObjectMeta& m) {
   if (!m.checksums.sha1.empty()) res.set_header("X-Era-Checksum-Sha1", core::to_hex(m.checksums.sha1));
   if (!m.checksums.sha256.empty())
     res.set_header("X-Era-Checksum-Sha256", core::to_hex(m.checksums.sha256));
-  for (const auto& [k, v] : m.custom) res.set_header("X-Era-Meta-" + k, v);
+  for (const auto& [k, v] : m.custom) res.set_header("X-Era-Meta-" + header_name_safe(k), header_value_safe(v));
 }
 
 Result<uint32_t> part_number(const Call& c) {
