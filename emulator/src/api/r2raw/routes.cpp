@@ -4,6 +4,7 @@
 // Reference: docs/api-r2.md.
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 
 #include "api/json_io.h"
 #include "api/r2raw/common.h"
@@ -222,9 +223,16 @@ Status r2http::store_object(Services& s, Call& c, const UploadCap* cap) {
   r2::PutOptions opts;
   uint64_t limit = s.r2->options().max_put_bytes;
   const Error* over = nullptr;
+  Error bucket_over;
   if (cap && cap->max_bytes < limit) {
     limit = cap->max_bytes;
     over = &cap->error;
+  } else if (uint64_t b = s.r2->max_object_bytes(c.ns); !cap && b < limit) {
+    // A declared maxObjectSize is refused from Content-Length, before any byte is streamed.
+    limit = b;
+    std::string cl = c.req.get_header_value("Content-Length");
+    bucket_over = r2::errors::bucket_object_too_large(c.ns, cl.empty() ? 0 : std::strtoull(cl.c_str(), nullptr, 10), b);
+    over = &bucket_over;
   }
   Status pre = [&]() -> Status {
     auto http = http_from_headers(c);
