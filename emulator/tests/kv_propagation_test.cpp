@@ -14,17 +14,7 @@ constexpr int64_t kDelay = 60'000;
 
 httplib::Headers at(const std::string& loc) { return {{"X-Era-Location", loc}}; }
 
-void freeze(Emu& emu, int64_t ms = kT0) {
-  auto r = emu.post_json("/_emu/time", {{"freeze", true}, {"set", ms}});
-  REQUIRE(r);
-  REQUIRE(r->status == 200);
-}
-
-void advance(Emu& emu, int64_t ms) {
-  auto r = emu.post_json("/_emu/time", {{"advance_ms", ms}});
-  REQUIRE(r);
-  REQUIRE(r->status == 200);
-}
+void freeze(Emu& emu) { era::test::freeze(emu, kT0); }
 
 void put(Emu& emu, const std::string& ns, const std::string& key, const std::string& value,
          const std::string& loc = "local") {

@@ -12,17 +12,7 @@ namespace {
 constexpr int64_t kT0 = 1'800'000'000'000;
 constexpr int64_t kT0s = kT0 / 1000;
 
-void freeze(Emu& emu, int64_t ms = kT0) {
-  auto r = emu.post_json("/_emu/time", {{"freeze", true}, {"set", ms}});
-  REQUIRE(r);
-  REQUIRE(r->status == 200);
-}
-
-void advance(Emu& emu, int64_t ms) {
-  auto r = emu.post_json("/_emu/time", {{"advance_ms", ms}});
-  REQUIRE(r);
-  REQUIRE(r->status == 200);
-}
+void freeze(Emu& emu) { era::test::freeze(emu, kT0); }
 
 json list_keys(Emu& emu, const std::string& ns) {
   auto r = emu.get("/api/storage/kv/" + ns + "?limit=1000");

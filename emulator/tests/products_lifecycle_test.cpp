@@ -3,11 +3,6 @@
 // maxObjectSize; KV ttlSeconds and propagationDelayMs, kept across reset.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "products_support.h"
 #include "r2/engine.h"
 #include "store/blob_store.h"
@@ -163,18 +158,9 @@ TEST_CASE("r2 maxObjectSize: a declared Content-Length over the limit is refused
   TempDir dir;
   Emu e(with_config(lifecycle_config(dir)));
   // No body follows the headers: only an answer given before reading can arrive.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(e.emu->port()));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  std::string req = "PUT /api/r2/avatars/big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n";
-  REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
-  std::string resp;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) resp.append(buf, static_cast<size_t>(n));
-  ::close(fd);
+  std::string resp = raw_exchange(e.emu->port(),
+                                  "PUT /api/r2/avatars/big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n",
+                                  /*half_close=*/false);
   INFO(resp);
   CHECK(resp.starts_with("HTTP/1.1 413"));
   CHECK(resp.find("maxObjectSize 10") != std::string::npos);

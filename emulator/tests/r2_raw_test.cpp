@@ -2,11 +2,6 @@
 // ranges, HEAD, DELETE and JSON listing, through real HTTP.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "core/crypto.h"
 #include "core/time_util.h"
 #include "support.h"
@@ -23,23 +18,6 @@ json raw_put(Emu& emu, const std::string& path, const std::string& body, const h
   INFO(r->body);
   REQUIRE(r->status == expect);
   return body_json(r);
-}
-
-// Sends raw bytes on a fresh socket and returns the whole response text.
-std::string raw_exchange(int port, const std::string& bytes, bool half_close) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::send(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()));
-  if (half_close) ::shutdown(fd, SHUT_WR);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  return out;
 }
 
 }  // namespace

@@ -2,6 +2,11 @@
 
 #include "core/url.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -70,5 +75,34 @@ json body_json(const httplib::Result& r) {
 }
 
 std::string enc(const std::string& key) { return core::percent_encode(key, /*keep_slash=*/true); }
+
+void freeze(Emu& emu, int64_t at_ms) {
+  auto r = emu.post_json("/_emu/time", {{"freeze", true}, {"set", at_ms}});
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+}
+
+void advance(Emu& emu, int64_t ms) {
+  auto r = emu.post_json("/_emu/time", {{"advance_ms", ms}});
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+}
+
+std::string raw_exchange(int port, const std::string& bytes, bool half_close) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::send(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()));
+  if (half_close) ::shutdown(fd, SHUT_WR);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
+}
 
 }  // namespace era::test

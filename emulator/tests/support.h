@@ -45,4 +45,12 @@ json body_json(const httplib::Result& r);
 // Percent-encodes everything but unreserved characters and '/'.
 std::string enc(const std::string& key);
 
+// The virtual clock, through /_emu/time (REQUIRE on failure): freeze at an instant, move it on.
+void freeze(Emu& emu, int64_t at_ms);
+void advance(Emu& emu, int64_t ms);
+
+// Sends raw bytes on a fresh socket (optionally half-closing it) and returns the whole response
+// text, for the requests httplib's client will not send (short bodies, no body at all).
+std::string raw_exchange(int port, const std::string& bytes, bool half_close);
+
 }  // namespace era::test
