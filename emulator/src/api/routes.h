@@ -5,6 +5,11 @@
 
 namespace era::api {
 
+// A handler written as fn(services, call), as the router's call-only handler.
+inline auto bind_services(Services& s, Status (*fn)(Services&, Call&)) {
+  return [&s, fn](Call& c) { return fn(s, c); };
+}
+
 void add_health_routes(Router& r, Services& s);     // api/control/health.cpp
 void add_control_routes(Router& r, Services& s);    // api/control/*.cpp (/_emu/...)
 void add_era_kv_routes(Router& r, Services& s);     // api/era/kv_routes.cpp

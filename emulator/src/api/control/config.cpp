@@ -6,6 +6,7 @@
 #include "admin/migrations.h"
 #include "api/control/control.h"
 #include "api/json_io.h"
+#include "api/routes.h"
 #include "core/clock.h"
 #include "products/catalog.h"
 
@@ -43,13 +44,10 @@ Status post_migrate(Services& s, Call& c) {
 }  // namespace
 
 void add_config_routes(Router& r, Services& s) {
-  auto bind = [&s](Status (*fn)(Services&, Call&)) {
-    return [&s, fn](Call& c) { return fn(s, c); };
-  };
-  r.add("GET", "/_emu/config", Service::control, Op::control, bind(get_config),
+  r.add("GET", "/_emu/config", Service::control, Op::control, bind_services(s, get_config),
         "Effective declared products (era-emu.json): buckets, kv, d1, strict, source; secrets as references");
   if (s.admin && s.d1)
-    r.add("POST", "/_emu/migrate", Service::control, Op::control, bind(post_migrate),
+    r.add("POST", "/_emu/migrate", Service::control, Op::control, bind_services(s, post_migrate),
           "Apply pending D1 migrations of every declared database (or {\"database\": NAME}); "
           "answers {databases: [{database, applied, already_applied}]}");
 }

@@ -3,6 +3,7 @@
 #include "admin/admin.h"
 #include "api/control/control.h"
 #include "api/json_io.h"
+#include "api/routes.h"
 #include "core/time_util.h"
 
 namespace era::api {
@@ -66,16 +67,15 @@ Status delete_snapshot(Services& s, Call& c) {
 }  // namespace
 
 void add_snapshot_routes(Router& r, Services& s) {
-  auto bind = [&s](Status (*fn)(Services&, Call&)) { return [&s, fn](Call& c) { return fn(s, c); }; };
-  r.add("POST", "/_emu/snapshots", Service::control, Op::control, bind(post_snapshot),
+  r.add("POST", "/_emu/snapshots", Service::control, Op::control, bind_services(s, post_snapshot),
         "Save KV, R2 and D1 as {name} (replaces a snapshot of that name) -> 201 {name, created, bytes}");
-  r.add("GET", "/_emu/snapshots", Service::control, Op::control, bind(list_snapshots),
+  r.add("GET", "/_emu/snapshots", Service::control, Op::control, bind_services(s, list_snapshots),
         "{snapshots: [{name, created, bytes}]}");
-  r.add("GET", "/_emu/snapshots/{name}", Service::control, Op::control, bind(get_snapshot),
+  r.add("GET", "/_emu/snapshots/{name}", Service::control, Op::control, bind_services(s, get_snapshot),
         "One snapshot's {name, created, bytes}");
-  r.add("POST", "/_emu/snapshots/{name}/restore", Service::control, Op::control, bind(restore_snapshot),
+  r.add("POST", "/_emu/snapshots/{name}/restore", Service::control, Op::control, bind_services(s, restore_snapshot),
         "Put KV, R2 and D1 back to the snapshot, together");
-  r.add("DELETE", "/_emu/snapshots/{name}", Service::control, Op::control, bind(delete_snapshot),
+  r.add("DELETE", "/_emu/snapshots/{name}", Service::control, Op::control, bind_services(s, delete_snapshot),
         "Delete a snapshot");
 }
 

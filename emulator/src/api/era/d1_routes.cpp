@@ -142,22 +142,19 @@ Status d1_invalid(Services&, Call& c) {
 }  // namespace
 
 void add_era_d1_routes(Router& r, Services& s) {
-  auto bind = [&s](Status (*fn)(Services&, Call&)) {
-    return [&s, fn](Call& c) { return fn(s, c); };
-  };
-  r.add("POST", "/api/storage/d1/{ns}", Service::d1, Op::query, bind(d1_query),
+  r.add("POST", "/api/storage/d1/{ns}", Service::d1, Op::query, bind_services(s, d1_query),
         "Query {sql, params?}: {success, results: [rows], meta}");
-  r.add("GET", "/api/storage/d1/{ns}", Service::d1, Op::query, bind(d1_query),
+  r.add("GET", "/api/storage/d1/{ns}", Service::d1, Op::query, bind_services(s, d1_query),
         "Query via ?sql=&params=<JSON array>");
-  r.add("POST", "/api/storage/d1/{ns}/query", Service::d1, Op::query, bind(d1_query),
+  r.add("POST", "/api/storage/d1/{ns}/query", Service::d1, Op::query, bind_services(s, d1_query),
         "Query {sql, params?}: {success, results: [rows], meta}");
-  r.add("GET", "/api/storage/d1/{ns}/query", Service::d1, Op::query, bind(d1_query),
+  r.add("GET", "/api/storage/d1/{ns}/query", Service::d1, Op::query, bind_services(s, d1_query),
         "Query via ?sql=&params=<JSON array>");
-  r.add("POST", "/api/storage/d1/{ns}/exec", Service::d1, Op::exec, bind(d1_exec),
+  r.add("POST", "/api/storage/d1/{ns}/exec", Service::d1, Op::exec, bind_services(s, d1_exec),
         "Run {sql, params?} (several ;-separated statements allowed): {success, meta{count}}");
-  r.add("POST", "/api/storage/d1/{ns}/batch", Service::d1, Op::batch, bind(d1_batch),
+  r.add("POST", "/api/storage/d1/{ns}/batch", Service::d1, Op::batch, bind_services(s, d1_batch),
         "Run {statements: [{sql, params?}]} as one transaction: {success, results: [...]}");
-  r.add("POST", "/api/storage/d1/{ns}/{op+}", Service::d1, Op::query, bind(d1_invalid),
+  r.add("POST", "/api/storage/d1/{ns}/{op+}", Service::d1, Op::query, bind_services(s, d1_invalid),
         "Any other operation: 400 Invalid operation");
 }
 

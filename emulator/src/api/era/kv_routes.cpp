@@ -213,25 +213,22 @@ Status put_ns_options(Services& s, Call& c) {
 }  // namespace
 
 void add_era_kv_routes(Router& r, Services& s) {
-  auto bind = [&s](Status (*fn)(Services&, Call&)) {
-    return [&s, fn](Call& c) { return fn(s, c); };
-  };
-  r.add("GET", "/api/storage/kv/{ns}", Service::kv, Op::list, bind(kv_list),
+  r.add("GET", "/api/storage/kv/{ns}", Service::kv, Op::list, bind_services(s, kv_list),
         "List keys: ?prefix=&limit=(1-1000, default 100)&cursor=");
-  r.add("GET", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::get, bind(kv_get),
+  r.add("GET", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::get, bind_services(s, kv_get),
         "Get a value: {value}; ?metadata=true adds metadata and expiration");
-  r.add("PUT", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::put, bind(kv_put),
+  r.add("PUT", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::put, bind_services(s, kv_put),
         "Set {value, metadata?, expiration?, expirationTtl?}");
-  r.add("DELETE", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::del, bind(kv_delete),
+  r.add("DELETE", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::del, bind_services(s, kv_delete),
         "Delete a key (succeeds when missing)");
   if (!s.settings.control_enabled) return;
-  r.add("GET", "/_emu/kv/options", Service::control, Op::control, bind(get_options),
+  r.add("GET", "/_emu/kv/options", Service::control, Op::control, bind_services(s, get_options),
         "KV settings: {propagation_delay_ms, rate_limit_writes, namespaces}");
-  r.add("PUT", "/_emu/kv/options", Service::control, Op::control, bind(put_options),
+  r.add("PUT", "/_emu/kv/options", Service::control, Op::control, bind_services(s, put_options),
         "Change KV settings: {propagation_delay_ms?, rate_limit_writes?}");
-  r.add("GET", "/_emu/kv/options/{ns}", Service::control, Op::control, bind(get_ns_options),
+  r.add("GET", "/_emu/kv/options/{ns}", Service::control, Op::control, bind_services(s, get_ns_options),
         "One namespace's KV settings");
-  r.add("PUT", "/_emu/kv/options/{ns}", Service::control, Op::control, bind(put_ns_options),
+  r.add("PUT", "/_emu/kv/options/{ns}", Service::control, Op::control, bind_services(s, put_ns_options),
         "Replace a namespace's KV settings: {default_ttl_s?, propagation_delay_ms?} (null = unset)");
 }
 

@@ -200,16 +200,13 @@ Status r2_list(Services& s, Call& c) {
 }  // namespace
 
 void add_era_r2_routes(Router& r, Services& s) {
-  auto bind = [&s](Status (*fn)(Services&, Call&)) {
-    return [&s, fn](Call& c) { return fn(s, c); };
-  };
-  r.add("GET", "/api/storage/r2/{ns}", Service::r2, Op::list, bind(r2_list),
+  r.add("GET", "/api/storage/r2/{ns}", Service::r2, Op::list, bind_services(s, r2_list),
         "List objects: ?prefix=&limit=(1-1000, default 100)&cursor=&delimiter=&startAfter=&include=");
-  r.add("GET", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::get, bind(r2_get),
+  r.add("GET", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::get, bind_services(s, r2_get),
         "Get an object: {content (base64), size, httpMetadata, customMetadata, etag, uploaded}");
-  r.add("PUT", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::put, bind(r2_put),
+  r.add("PUT", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::put, bind_services(s, r2_put),
         "Put {content (base64), metadata?, httpMetadata?, onlyIf?, md5?/sha1?/sha256?}");
-  r.add("DELETE", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::del, bind(r2_delete),
+  r.add("DELETE", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::del, bind_services(s, r2_delete),
         "Delete an object (succeeds when missing)");
 }
 

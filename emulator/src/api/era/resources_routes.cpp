@@ -103,14 +103,13 @@ Status do_unregister(Services& s, Call& c) {
 }  // namespace
 
 void add_resources_routes(Router& r, Services& s) {
-  auto bind = [&s](Status (*fn)(Services&, Call&)) { return [&s, fn](Call& c) { return fn(s, c); }; };
-  r.add("GET", "/api/resources/list", Service::resources, Op::list, bind(list),
+  r.add("GET", "/api/resources/list", Service::resources, Op::list, bind_services(s, list),
         "Resources (?type=&namespace=&key_prefix=&limit=&offset=), newest first");
-  r.add("GET", "/api/resources/stats", Service::resources, Op::stats, bind(stats),
+  r.add("GET", "/api/resources/stats", Service::resources, Op::stats, bind_services(s, stats),
         "Counts by type and namespace, total bytes");
-  r.add("POST", "/api/resources/register", Service::resources, Op::put, bind(do_register),
+  r.add("POST", "/api/resources/register", Service::resources, Op::put, bind_services(s, do_register),
         "Register a custom resource (types other than kv/r2/d1, e.g. do)");
-  r.add("DELETE", "/api/resources/unregister", Service::resources, Op::del, bind(do_unregister),
+  r.add("DELETE", "/api/resources/unregister", Service::resources, Op::del, bind_services(s, do_unregister),
         "Remove a custom resource {type, namespace, key}");
 }
 

@@ -340,20 +340,17 @@ Status raw_post(Services& s, Call& c) {
 }  // namespace
 
 void add_r2raw_routes(Router& r, Services& s) {
-  auto bind = [&s](Status (*fn)(Services&, Call&)) {
-    return [&s, fn](Call& c) { return fn(s, c); };
-  };
-  r.add("GET", "/api/r2/{bucket}", Service::r2, Op::list, bind(raw_list),
+  r.add("GET", "/api/r2/{bucket}", Service::r2, Op::list, bind_services(s, raw_list),
         "List objects as JSON: ?prefix=&delimiter=&cursor=&startAfter=&limit=(1-1000)&include=");
-  r.add("GET", "/api/r2/{bucket}/{key+}", Service::r2, Op::get, bind(raw_get),
+  r.add("GET", "/api/r2/{bucket}/{key+}", Service::r2, Op::get, bind_services(s, raw_get),
         "Stream an object (Range, If-*; HEAD for headers only)");
-  r.add("PUT", "/api/r2/{bucket}/{key+}", Service::r2, Op::put, bind(raw_put),
+  r.add("PUT", "/api/r2/{bucket}/{key+}", Service::r2, Op::put, bind_services(s, raw_put),
         "Stream a raw body in (headers: Content-*, X-Era-Meta-*, checksums, If-*); "
         "?uploadId=&partNumber= uploads a multipart part",
         /*stream_body=*/true);
-  r.add("DELETE", "/api/r2/{bucket}/{key+}", Service::r2, Op::del, bind(raw_delete),
+  r.add("DELETE", "/api/r2/{bucket}/{key+}", Service::r2, Op::del, bind_services(s, raw_delete),
         "Delete an object (204 also when missing); ?uploadId= aborts a multipart upload");
-  r.add("POST", "/api/r2/{bucket}/{key+}", Service::r2, Op::multipart_create, bind(raw_post),
+  r.add("POST", "/api/r2/{bucket}/{key+}", Service::r2, Op::multipart_create, bind_services(s, raw_post),
         "?uploads creates a multipart upload; ?uploadId= completes it with {parts:[{partNumber, etag}]}");
 }
 

@@ -225,18 +225,15 @@ Status public_get(Services& s, Call& c) {
 }  // namespace
 
 void add_signed_routes(Router& r, Services& s) {
-  auto bind = [&s](Status (*fn)(Services&, Call&)) {
-    return [&s, fn](Call& c) { return fn(s, c); };
-  };
-  r.add("POST", "/api/signed-urls", Service::r2, Op::sign, bind(create_signed_url),
+  r.add("POST", "/api/signed-urls", Service::r2, Op::sign, bind_services(s, create_signed_url),
         "Create a signed (optionally one-time) GET or PUT URL for one object: "
         "{bucket, key, method, expiresIn, oneTime, contentType, maxBytes}");
-  r.add("GET", "/signed/{bucket}/{key+}", Service::r2, Op::get, bind(use_signed_url),
+  r.add("GET", "/signed/{bucket}/{key+}", Service::r2, Op::get, bind_services(s, use_signed_url),
         "Read an object through a signed URL (no token; Range, If-*; HEAD too)");
-  r.add("PUT", "/signed/{bucket}/{key+}", Service::r2, Op::put, bind(use_signed_url),
+  r.add("PUT", "/signed/{bucket}/{key+}", Service::r2, Op::put, bind_services(s, use_signed_url),
         "Upload an object through a signed URL (no token; streamed like PUT /api/r2)",
         /*stream_body=*/true);
-  r.add("GET", "/public/{bucket}/{key+}", Service::r2, Op::get, bind(public_get),
+  r.add("GET", "/public/{bucket}/{key+}", Service::r2, Op::get, bind_services(s, public_get),
         "Read an object of a bucket declared \"access\": \"public\" (no token; Range, If-*; HEAD too)");
 }
 
