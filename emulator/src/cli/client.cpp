@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "core/url.h"
+
 namespace era::cli {
 
 std::shared_ptr<Conn> add_conn_options(CLI::App* verb) {
@@ -74,20 +76,7 @@ int finish(const Conn& c, const Reply& r, const std::function<void(const json&)>
   return 0;
 }
 
-std::string encode(const std::string& s, bool keep_slash) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~' || (keep_slash && ch == '/')) {
-      out += char(ch);
-    } else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
-}
+std::string encode(const std::string& s, bool keep_slash) { return core::percent_encode(s, keep_slash); }
 
 void run_and_exit(const std::function<int()>& fn) {
   int code = fn();
