@@ -321,6 +321,10 @@ TEST_CASE("r2 raw: Content-Encoding on a PUT is refused; X-Era-Content-Encoding 
   CHECK(e["code"] == "R2_INVALID_ARGUMENT");
   CHECK(e["error"].get<std::string>().find("X-Era-Content-Encoding") != std::string::npos);
   CHECK(emu.get("/api/r2/b/page.gz")->status == 404);
+  // Multipart parts are stored bodies too: the same refusal.
+  std::string id = body_json(emu.send("POST", "/api/r2/b/page.gz?uploads", ""))["uploadId"];
+  e = raw_put(emu, "/api/r2/b/page.gz?uploadId=" + id + "&partNumber=1", gz, {{"Content-Encoding", "gzip"}}, 400);
+  CHECK(e["code"] == "R2_INVALID_ARGUMENT");
 
   raw_put(emu, "/api/r2/b/page.gz", gz, {{"X-Era-Content-Encoding", "gzip"}});
   httplib::Client raw("127.0.0.1", emu.emu->port());

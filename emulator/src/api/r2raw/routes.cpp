@@ -72,22 +72,10 @@ Result<r2::HttpMetadata> http_from_headers(const Call& c) {
   h.content_type = header(c, "Content-Type");
   h.content_language = header(c, "Content-Language");
   h.content_disposition = header(c, "Content-Disposition");
-  // The HTTP layer (cpp-httplib with zlib) inflates gzip/deflate request bodies before any
-  // handler sees them, so a PUT with Content-Encoding: gzip would store other bytes than were
-  // sent. Refuse it and take the stored encoding from X-Era-Content-Encoding instead.
+  // X-Era-Content-Encoding names the encoding of pre-compressed bytes; a Content-Encoding on a
+  // body the HTTP layer decodes is refused by r2http::stream_body.
   h.content_encoding = header(c, "X-Era-Content-Encoding");
-  if (auto ce = header(c, "Content-Encoding")) {
-    std::string v = *ce;
-    for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    bool decoded = v.find("gzip") != std::string::npos || v.find("deflate") != std::string::npos ||
-                   v.find("br") != std::string::npos;
-    if (decoded && c.req.method == "PUT")
-      return fail(r2::errors::invalid_argument(
-          "Content-Encoding: " + ce->substr(0, 40) + " request bodies are decoded by the HTTP layer before "
-          "they are stored; send the encoded bytes without Content-Encoding and name the encoding in "
-          "X-Era-Content-Encoding (stored as httpMetadata.contentEncoding, served as Content-Encoding)"));
-    if (!h.content_encoding) h.content_encoding = ce;
-  }
+  if (!h.content_encoding) h.content_encoding = header(c, "Content-Encoding");
   h.cache_control = header(c, "Cache-Control");
   if (auto e = header(c, "Expires")) {
     auto ms = core::parse_http_date(*e);
