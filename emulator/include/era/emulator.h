@@ -20,7 +20,7 @@ struct Options {
   std::string data_dir = ".era-emu";
   bool memory = false;              // private temp data dir, removed when the emulator stops
   bool durable = false;             // fsync every commit (power-loss safety); default survives kill -9
-  std::string token;                // require "Authorization: Bearer <token>" on every route but health
+  std::string token;                // require "Authorization: Bearer <token>" on every route but health, /public/, /signed/
   bool control = true;              // serve /_emu (health is always served)
   size_t threads = 64;              // HTTP worker threads (one per open connection)
   std::string clock_mode = "real";  // "real" | "frozen"

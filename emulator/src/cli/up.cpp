@@ -95,7 +95,7 @@ void setup_up(CLI::App& app) {
   up->add_option("--durability", args->durability,
                  "process: survive kill -9 of era-emu (default); full: also fsync every commit for power loss")
       ->capture_default_str()->check(CLI::IsMember({"process", "full"}));
-  up->add_option("--token", o.token, "Require 'Authorization: Bearer TOKEN' on every route but /_emu/health (or ERA_EMU_TOKEN)");
+  up->add_option("--token", o.token, "Require 'Authorization: Bearer TOKEN' on every route but /_emu/health and the /public/ and /signed/ links (or ERA_EMU_TOKEN)");
   up->add_flag("!--no-control", o.control, "Disable the /_emu control API (health stays)");
   up->add_option("--threads", o.threads, "HTTP worker threads; each open connection holds one")
       ->capture_default_str()->check(CLI::Range(1, 4096));
