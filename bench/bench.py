@@ -1095,6 +1095,51 @@ class Bench:
         out.append(snap)
         return out
 
+    # ---- per-test reset through the test helpers ---------------------------------------
+
+    def helper_reset_bench(self, url: str, mode: str, n: int) -> list:
+        """What each test helper adds before every test (reset + events mark, after a typical
+        test's writes), measured by a small driver per helper against this server. A helper
+        whose runtime or binary is missing is reported as skipped, never silently dropped."""
+        helpers = os.path.join(BENCH_DIR, "helpers")
+        drivers = [
+            ("reset_via_pytest_fixture", "pytest fixture (era.reset + era.events.mark, pytest_era_emu)",
+             [sys.executable, os.path.join(helpers, "reset_pytest.py")], sys.executable),
+            ("reset_via_jest_helper", "jest/vitest helper (era.reset + era.events.mark, Node fetch)",
+             ["node", os.path.join(helpers, "reset_jest.js")], shutil.which("node")),
+            ("reset_via_cpp_testkit", "C++ testkit (emu.reset + emu.event_mark, era::client)",
+             [self.args.testkit_bench], self.args.testkit_bench if os.access(self.args.testkit_bench, os.X_OK)
+             else None),
+        ]
+        out = []
+        for name, what, cmd, present in drivers:
+            res = {"case": name, "group": "control", "mode": mode, "status": "ok", "target": ("ms_max", 5),
+                   "desc": f"per-test overhead through the {what}, after 5 KV keys + 1 R2 object + 1 D1 row"}
+            if not present:
+                res["status"] = "skipped"
+                res["note"] = f"{cmd[0]} not found (build it / install the runtime)"
+                log(f"  {mode:6} {name}: skipped ({res['note']})")
+                out.append(res)
+                continue
+            try:
+                p = subprocess.run(cmd + [str(n), url], capture_output=True, text=True, timeout=300, cwd=ROOT)
+                if p.returncode != 0:
+                    raise BenchError(f"{os.path.basename(cmd[-1])} exited {p.returncode}: "
+                                     f"{(p.stderr or p.stdout).strip()[-400:]}")
+                lat = json.loads(p.stdout)["samples_ms"]
+                if len(lat) != n:
+                    raise BenchError(f"expected {n} samples, got {len(lat)}")
+                res["n"] = n
+                res["ms"] = {"median": median(lat), "p99": percentile(lat, 99), **spread(lat)}
+                log(f"  {mode:6} {name}: median {res['ms']['median']:.3f} ms, p99 {res['ms']['p99']:.3f} ms (n={n})")
+            except (BenchError, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
+                res["status"] = "fail"
+                res["error"] = str(e)
+                self.failures.append(f"{mode}/{name}: {e}")
+                log(f"  {mode:6} {name} FAILED: {e}")
+            out.append(res)
+        return out
+
 
 # -------------------------------------------------------------------- raw transfers
 
@@ -1423,14 +1468,19 @@ def parse_args(argv):
     ap.add_argument("--modes", default=None, help="comma list of memory,disk (default both; smoke: memory)")
     ap.add_argument("--cases", default=None,
                     help="comma list of glob patterns over case names (e.g. 'kv_*,nginx_*'); "
-                         "startup/reset/memory/big always run unless --skip names them")
-    ap.add_argument("--skip", default="", help="comma list of: startup,reset,big,ceiling")
+                         "startup/reset/helpers/memory/big always run unless --skip names them")
+    ap.add_argument("--skip", default="", help="comma list of: startup,reset,helpers,big,ceiling")
     ap.add_argument("--runs", type=int, default=None, help="measured wrk runs per case (default 3)")
     ap.add_argument("--duration", type=float, default=None, help="seconds per measured wrk run (default 10)")
     ap.add_argument("--warmup", type=float, default=None, help="warm-up seconds before each run (default 2)")
     ap.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     ap.add_argument("--startup-runs", type=int, default=None, help="default 20 (smoke 3)")
     ap.add_argument("--resets", type=int, default=None, help="resets to time (default 1000, smoke 20)")
+    ap.add_argument("--helper-resets", type=int, default=None,
+                    help="per-test resets to time through each test helper: pytest, jest, C++ testkit "
+                         "(default 200, smoke 10)")
+    ap.add_argument("--testkit-bench", default=None,
+                    help="the C++ testkit reset driver (default: era_testkit_reset_bench next to --bin)")
     ap.add_argument("--restores", type=int, default=None, help="snapshot restores to time (default 200, smoke 5)")
     ap.add_argument("--big-n", type=int, default=None, help="64 MiB transfers each way (default 10, smoke 1)")
     ap.add_argument("--big-mib", type=int, default=None, help="size of the big transfer (default 64, smoke 8)")
@@ -1446,6 +1496,9 @@ def parse_args(argv):
     a.warmup = a.warmup if a.warmup is not None else (0 if s else 2)
     a.startup_runs = a.startup_runs if a.startup_runs is not None else (3 if s else 20)
     a.resets = a.resets if a.resets is not None else (20 if s else 1000)
+    a.testkit_bench = a.testkit_bench or os.path.join(os.path.dirname(os.path.abspath(a.bin)),
+                                                      "era_testkit_reset_bench")
+    a.helper_resets = a.helper_resets if a.helper_resets is not None else (10 if s else 200)
     a.restores = a.restores if a.restores is not None else (5 if s else 200)
     a.big_n = a.big_n if a.big_n is not None else (1 if s else 10)
     a.big_mib = a.big_mib if a.big_mib is not None else (8 if s else 64)
@@ -1581,6 +1634,8 @@ def main(argv=None):
             try:
                 if "reset" not in a.skip:
                     results["cases"].extend(b.reset_bench(url, mode, a.resets, a.restores))
+                if "helpers" not in a.skip:
+                    results["cases"].extend(b.helper_reset_bench(url, mode, a.helper_resets))
                 for c in b.emu_cases():
                     if wanted(c):
                         results["cases"].append(b.run_case(c, url, mode))
