@@ -144,3 +144,38 @@ TEST_CASE("r2 multipart: abandoned uploads expire on the virtual clock after 7 d
   CHECK(r->status == 404);
   CHECK(body_json(r)["code"] == "R2_NO_SUCH_UPLOAD");
 }
+
+TEST_CASE("r2 multipart: a part's Content-MD5 / X-Era-Checksum-* is verified, as S3 does", "[r2][multipart]") {
+  Emu emu;
+  const std::string path = "/api/r2/b/checked";
+  std::string id = create(emu, path);
+  const std::string data = pattern(3 * kMiB + 17, 5);  // several buffers: digested off the request thread
+  const std::string part_path = path + "?uploadId=" + id + "&partNumber=1";
+  auto code_of = [](const httplib::Result& r) {
+    REQUIRE(r);
+    INFO(r->body);
+    return std::to_string(r->status) + " " + body_json(r)["code"].get<std::string>();
+  };
+
+  auto r = emu.put_raw(part_path, data, "application/octet-stream", {{"Content-MD5", core::base64_encode(core::md5("something else"))}});
+  CHECK(code_of(r) == "400 R2_BAD_DIGEST");
+  CHECK(body_json(r)["actual"] == core::to_hex(core::md5(data)));
+  r = emu.put_raw(part_path, data, "application/octet-stream", {{"X-Era-Checksum-Sha256", core::to_hex(core::sha256("nope"))}});
+  CHECK(code_of(r) == "400 R2_BAD_DIGEST");
+  // A malformed digest is refused before the body is read (and the connection closed): small body.
+  CHECK(code_of(emu.put_raw(part_path, "x", "application/octet-stream", {{"Content-MD5", "not base64!"}})) ==
+        "400 R2_INVALID_DIGEST");
+  // Nothing was recorded for part 1: completing with it fails.
+  CHECK(code_of(complete(emu, path, id, json::array({{{"partNumber", 1}, {"etag", core::to_hex(core::md5(data))}}}))) ==
+        "400 R2_INVALID_PART");
+
+  r = emu.put_raw(part_path, data, "application/octet-stream", {{"Content-MD5", core::base64_encode(core::md5(data))},
+                                    {"X-Era-Checksum-Sha256", core::to_hex(core::sha256(data))}});
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->status == 200);
+  CHECK(body_json(r)["etag"] == core::to_hex(core::md5(data)));
+  r = complete(emu, path, id, json::array({{{"partNumber", 1}, {"etag", core::to_hex(core::md5(data))}}}));
+  REQUIRE(r->status == 200);
+  CHECK(emu.get(path)->body == data);
+}

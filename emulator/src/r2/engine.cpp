@@ -1,5 +1,6 @@
 #include "r2/engine.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "core/crypto.h"
@@ -20,27 +21,38 @@ BodyWriter::BodyWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 BodyWriter::BodyWriter(BodyWriter&&) noexcept = default;
 BodyWriter::~BodyWriter() = default;
 
+namespace {
+// A full buffer of a plain body goes to disk, then to the digest thread (started here, so
+// bodies of up to one buffer never start one).
+Status flush_plain(BodyWriter::Impl& w) {
+  ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
+  if (!w.pipe) w.pipe = std::make_unique<DigestPipe>(w.digests());
+  w.buf = w.pipe->push(std::move(w.buf));
+  w.buf.reserve(kWriteBuffer);
+  return {};
+}
+}  // namespace
+
 Status BodyWriter::write(const char* data, size_t n) {
   Impl& w = *impl_;
   if (w.size + n > w.limit) return fail(errors::entity_too_large(w.limit));
   w.size += n;
-  w.md5.update(data, n);
-  if (w.sha1) w.sha1->update(data, n);
-  if (w.sha256) w.sha256->update(data, n);
   if (w.sealer) {  // encrypted bucket: only sealed chunks reach the disk
+    for (core::Digest* d : w.digests()) d->update(data, n);
     w.sealer->add(data, n, w.buf);
     if (w.buf.size() < kWriteBuffer) return {};
     ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
     w.buf.clear();
     return {};
   }
-  // Coalesce the server's small reads into large writes.
-  if (w.buf.size() + n > kWriteBuffer) {
-    ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
-    w.buf.clear();
-    if (n >= kWriteBuffer) return w.blob.write(data, n);
+  // Coalesce the server's small reads into buffer-sized writes.
+  while (n > 0) {
+    if (w.buf.size() >= kWriteBuffer) ERA_TRY(flush_plain(w));
+    size_t take = std::min(n, kWriteBuffer - w.buf.size());
+    w.buf.append(data, take);
+    data += take;
+    n -= take;
   }
-  w.buf.append(data, n);
   return {};
 }
 
@@ -84,10 +96,17 @@ Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expec
                                         Checksums& got) {
   BodyWriter::Impl& w = *body.impl_;
   if (w.sealer) w.sealer->finish(w.buf);
-  if (!w.buf.empty()) {
-    ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
-    w.buf.clear();
+  if (!w.buf.empty()) ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
+  if (!w.sealer) {  // the plain tail still needs digesting
+    if (w.pipe) {
+      w.pipe->push(std::move(w.buf));
+      w.pipe->finish();
+      w.pipe.reset();
+    } else {
+      for (core::Digest* d : w.digests()) d->update(w.buf.data(), w.buf.size());
+    }
   }
+  w.buf.clear();
   got.md5 = w.md5.finish();
   if (w.sha1) got.sha1 = w.sha1->finish();
   if (w.sha256) got.sha256 = w.sha256->finish();

@@ -179,7 +179,8 @@ class Engine {
                       uint32_t part_number);
   Result<UploadedPart> upload_part(const OpContext& ctx, std::string_view bucket,
                                    std::string_view key, std::string_view upload_id,
-                                   uint32_t part_number, BodyWriter&& body);
+                                   uint32_t part_number, BodyWriter&& body,
+                                   const Checksums& expected = {});  // BadDigest, like put()
   Result<ObjectMeta> complete_multipart(const OpContext& ctx, std::string_view bucket,
                                         std::string_view key, std::string_view upload_id,
                                         const std::vector<PartRef>& parts);

@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "r2/conditional.h"
 #include "r2/engine.h"
+#include "r2/internal.h"
 #include "r2/range.h"
 #include "store/blob_store.h"
 #include "store/lmdb.h"
@@ -249,6 +250,46 @@ TEST_CASE("r2 engine: checksums are verified and stored", "[r2][unit]") {
   CHECK(bad.error().code == Code::R2_BAD_DIGEST);
   CHECK(bad.error().message == "The SHA-256 checksum you specified did not match what we received.");
   CHECK_FALSE(*rig.engine->get(rig.ctx, "b", "k2", {}));
+  CHECK(rig.blob_files() == 1);
+}
+
+TEST_CASE("r2 engine: a streamed body past one buffer is digested off-thread, in order", "[r2][unit]") {
+  EngineOptions o = Rig::small();
+  o.max_put_bytes = 64ull << 20;
+  Rig rig(o);
+  std::string data(3 * kWriteBuffer + 12345, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 31 + i / 4099) & 0xff);
+  auto stream = [&](std::string_view key, const Checksums& expected, size_t chunk) {
+    auto w = rig.engine->begin_body("b", expected);
+    REQUIRE(w);
+    for (size_t off = 0; off < data.size(); off += chunk)
+      REQUIRE(w->write(data.data() + off, std::min(chunk, data.size() - off)));
+    PutOptions po;
+    po.expected = expected;
+    return rig.engine->put(rig.ctx, "b", key, std::move(*w), po);
+  };
+  Checksums want;
+  want.md5 = core::md5(data);
+  want.sha256 = core::sha256(data);
+  for (size_t chunk : {size_t(4093), kWriteBuffer, 3 * kWriteBuffer + 1}) {  // odd, exact, one big write
+    INFO("chunk " << chunk);
+    auto m = stream("k", want, chunk);
+    INFO((m ? "" : m.error().message));
+    REQUIRE(m);
+    CHECK(m->etag == core::to_hex(want.md5));
+    CHECK(m->checksums.sha256 == want.sha256);
+    CHECK(rig.read("k") == data);
+  }
+  Checksums wrong = want;
+  wrong.sha256 = core::sha256("other");
+  auto bad = stream("k2", wrong, 65536);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == Code::R2_BAD_DIGEST);
+  {  // an upload abandoned half-way (client gone) stops its digest thread and keeps nothing
+    auto w = rig.engine->begin_body("b");
+    REQUIRE(w);
+    for (size_t off = 0; off < 2 * kWriteBuffer + 10; off += 4096) REQUIRE(w->write(data.data() + off, 4096));
+  }
   CHECK(rig.blob_files() == 1);
 }
 

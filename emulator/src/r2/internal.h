@@ -3,8 +3,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/crypto.h"
+#include "r2/digest_pipe.h"
 #include "r2/engine.h"
 #include "r2/sealed_body.h"
 #include "store/blob_store.h"
@@ -38,6 +40,14 @@ struct BodyWriter::Impl {
   std::unique_ptr<core::Digest> sha1, sha256;
   std::string bucket;                    // begin_body's bucket
   std::unique_ptr<ChunkSealer> sealer;   // set when that bucket encrypts: buf holds sealed bytes
+  std::unique_ptr<DigestPipe> pipe;      // plain body past its first buffer: digests run there
+                                         // (declared after the digests: destroyed before them)
+  std::vector<core::Digest*> digests() {
+    std::vector<core::Digest*> d{&md5};
+    if (sha1) d.push_back(sha1.get());
+    if (sha256) d.push_back(sha256.get());
+    return d;
+  }
 };
 
 struct Body::Impl {

@@ -118,12 +118,13 @@ Status Engine::check_upload(const OpContext& ctx, std::string_view bucket, std::
 
 Result<UploadedPart> Engine::upload_part(const OpContext& ctx, std::string_view bucket,
                                          std::string_view key, std::string_view upload_id,
-                                         uint32_t part_number, BodyWriter&& body) {
+                                         uint32_t part_number, BodyWriter&& body,
+                                         const Checksums& expected) {
   ERA_TRY(check_upload(ctx, bucket, key, upload_id, part_number));
   ERA_TRY(check_body_bucket(body, bucket));
   BodyWriter w(std::move(body));
   Checksums got;
-  auto etag = finish_body(w, {}, got);
+  auto etag = finish_body(w, expected, got);
   if (!etag) return fail(etag.error());
   UploadedPart part{part_number, *etag, w.size()};
 

@@ -261,11 +261,16 @@ Status raw_put_part(Services& s, Call& c) {
     r2http::close_connection(c);
     return st;
   }
+  r2::Checksums expected;  // Content-MD5 / X-Era-Checksum-* are verified per part, as S3 does
+  if (auto st = checksums_from_headers(c, expected); !st) {
+    r2http::close_connection(c);
+    return st;
+  }
   ERA_TRY(r2http::check_declared_length(c, s.r2->options().max_put_bytes));
-  auto w = s.r2->begin_body(c.ns);
+  auto w = s.r2->begin_body(c.ns, expected);
   if (!w) return fail(w.error());
   ERA_TRY(r2http::stream_body(c, *w));
-  auto part = s.r2->upload_part(c.ctx, c.ns, c.key, upload_id, *n, std::move(*w));
+  auto part = s.r2->upload_part(c.ctx, c.ns, c.key, upload_id, *n, std::move(*w), expected);
   if (!part) return fail(part.error());
   c.res.set_header("ETag", "\"" + part->etag + "\"");
   send_json(c.res, 200, {{"partNumber", part->number}, {"etag", part->etag}, {"size", part->size}});
