@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "api/guard.h"
+#include "api/http_front.h"
 #include "api/json_io.h"
 #include "api/routes.h"
 #include "core/crypto.h"
@@ -54,7 +55,11 @@ void send_unrouted(const httplib::Request& req, httplib::Response& res,
 }  // namespace
 
 Server::Server(Services services, size_t threads)
-    : services_(std::move(services)), http_(std::make_unique<httplib::Server>()) {
+    : services_(std::move(services)),
+      http_(std::make_unique<HttpFront>([this](const httplib::Request& req, httplib::Response& res,
+                                               const httplib::ContentReader* reader) {
+        dispatch(req, res, reader);
+      })) {
   add_health_routes(router_, services_);
   if (services_.settings.control_enabled) add_control_routes(router_, services_);
   add_era_kv_routes(router_, services_);
@@ -64,42 +69,13 @@ Server::Server(Services services, size_t threads)
   add_r2raw_routes(router_, services_);
   if (services_.signer) add_signed_routes(router_, services_);
 
+  // httplib binds, accepts and runs the worker pool; HttpFront serves each connection.
   auto& h = *http_;
   h.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  h.set_keep_alive_max_count(1u << 20);
-  h.set_tcp_nodelay(true);
-  h.set_read_timeout(30, 0);
-  h.set_write_timeout(30, 0);
-  h.set_payload_max_length(std::numeric_limits<size_t>::max());
   h.set_socket_options([this](int fd) {
     int yes = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     listen_fd_ = fd;
-  });
-
-  auto plain = [this](const httplib::Request& req, httplib::Response& res) {
-    dispatch(req, res, nullptr);
-  };
-  auto with_reader = [this](const httplib::Request& req, httplib::Response& res,
-                            const httplib::ContentReader& reader) { dispatch(req, res, &reader); };
-  h.Get(".*", plain);
-  h.Options(".*", plain);
-  h.Post(".*", with_reader);
-  h.Put(".*", with_reader);
-  h.Patch(".*", with_reader);
-  h.Delete(".*", with_reader);
-
-  h.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                             std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    log::error("INTERNAL error on ", req.method, " ", req.path, ": ", what);
-    send_error(res, Error(Code::INTERNAL, "internal error: " + what));
   });
 }
 
@@ -134,9 +110,6 @@ void Server::stop() { http_->stop(); }
 void Server::dispatch(const httplib::Request& req, httplib::Response& res,
                       const httplib::ContentReader* reader) {
   auto started = std::chrono::steady_clock::now();
-  // Range is ours to interpret (R2); keep httplib from slicing responses on its own.
-  const_cast<httplib::Request&>(req).ranges.clear();
-
   // 1. auth
   const std::string& token = services_.settings.token;
   if (!token.empty() && !is_token_free(req.path)) {

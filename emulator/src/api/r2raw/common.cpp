@@ -82,30 +82,8 @@ Status check_declared_length(Call& c, uint64_t limit, const Error* over) {
   return {};
 }
 
-namespace {
-
-// cpp-httplib (built with zlib) inflates gzip/deflate request bodies before any handler reads
-// them, so storing such a body would keep other bytes than were sent: every raw body that is
-// stored passes here, and one the HTTP layer would decode is refused before it is read.
-Status refuse_decoded_body(Call& c) {
-  std::string ce = c.req.get_header_value("Content-Encoding");
-  std::string v = ce;
-  for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  bool decoded = v.find("gzip") != std::string::npos || v.find("deflate") != std::string::npos ||
-                 v.find("br") != std::string::npos;
-  if (!decoded) return {};
-  close_connection(c);
-  return fail(r2::errors::invalid_argument(
-      "Content-Encoding: " + ce.substr(0, 40) + " request bodies are decoded by the HTTP layer before "
-      "they are stored; send the encoded bytes without Content-Encoding and name the encoding in "
-      "X-Era-Content-Encoding (stored as httpMetadata.contentEncoding, served as Content-Encoding)"));
-}
-
-}  // namespace
-
 Status stream_body(Call& c, r2::BodyWriter& w, const UploadCap* cap) {
   if (!c.reader) return {};
-  ERA_TRY(refuse_decoded_body(c));
   Status err;
   bool ok = (*c.reader)([&](const char* data, size_t n) {
     if (cap && w.size() + n > cap->max_bytes) {

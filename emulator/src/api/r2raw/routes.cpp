@@ -72,8 +72,8 @@ Result<r2::HttpMetadata> http_from_headers(const Call& c) {
   h.content_type = header(c, "Content-Type");
   h.content_language = header(c, "Content-Language");
   h.content_disposition = header(c, "Content-Disposition");
-  // X-Era-Content-Encoding names the encoding of pre-compressed bytes; a Content-Encoding on a
-  // body the HTTP layer decodes is refused by r2http::stream_body.
+  // Stored as sent and served back as Content-Encoding, as R2 does (the body is never decoded);
+  // X-Era-Content-Encoding, from earlier releases, still names it too.
   h.content_encoding = header(c, "X-Era-Content-Encoding");
   if (!h.content_encoding) h.content_encoding = header(c, "Content-Encoding");
   h.cache_control = header(c, "Cache-Control");
