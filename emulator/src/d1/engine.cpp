@@ -210,16 +210,16 @@ Result<Meta> Engine::exec(const OpContext& ctx, std::string_view ns, const State
     store::ClockScope now(ctx.now_ms);
     size_t failed_at = 0;
     auto begin = [&](size_t) -> Status {
-      if (auto b = c.exec("BEGIN IMMEDIATE"); !b) return fail(errors::sql(b.error()));
+      if (auto b = c.exec_cached("BEGIN IMMEDIATE"); !b) return fail(errors::sql(b.error()));
       return {};
     };
     auto commit = [&](size_t) -> Status {
-      if (auto b = c.exec("COMMIT"); !b) return fail(errors::sql(b.error()));
+      if (auto b = c.exec_cached("COMMIT"); !b) return fail(errors::sql(b.error()));
       return {};
     };
     auto r = run_statements(c, input, false, begin, commit, &failed_at);
     if (!r) {
-      if (c.in_transaction()) (void)c.exec("ROLLBACK");
+      if (c.in_transaction()) (void)c.exec_cached("ROLLBACK");
       Error e = r.error();
       if (e.code != Code::D1_SQL_ERROR || e.details.value("details", "") !=
                                               "D1_ERROR: No SQL statements detected.")

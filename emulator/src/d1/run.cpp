@@ -128,14 +128,14 @@ Result<QueryResult> run_all(Connection& c, const StatementInput& in, bool want_r
 }  // namespace
 
 Status in_transaction(Connection& c, const std::function<Status()>& fn) {
-  auto begun = c.exec("BEGIN IMMEDIATE");  // Connection::exec is trusted
+  auto begun = c.exec_cached("BEGIN IMMEDIATE");  // trusted, prepared once per connection
   if (!begun) return fail(errors::sql(begun.error()));
   Status st = fn();
   if (st) {
-    auto committed = c.exec("COMMIT");
+    auto committed = c.exec_cached("COMMIT");
     if (!committed) st = fail(errors::sql(committed.error()));
   }
-  if (!st && c.in_transaction()) (void)c.exec("ROLLBACK");
+  if (!st && c.in_transaction()) (void)c.exec_cached("ROLLBACK");
   return st;
 }
 

@@ -254,7 +254,41 @@ int64_t Statement::fullscan_steps() const {
 // ---- Connection -----------------------------------------------------------------------------
 
 Connection::~Connection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   if (db_) sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Connection::cached(const char* sql, int& rc) {
+  rc = SQLITE_OK;
+  for (auto& [text, stmt] : cache_)
+    if (text == sql) return stmt;
+  sqlite3_stmt* stmt = nullptr;
+  rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return nullptr;
+  }
+  cache_.emplace_back(sql, stmt);
+  return stmt;
+}
+
+SqlStatus Connection::exec_cached(const char* sql) {
+  bool was = trusted_;
+  trusted_ = true;  // also while stepping: a schema change re-prepares (and re-authorizes)
+  int rc = SQLITE_OK;
+  sqlite3_stmt* s = cached(sql, rc);
+  std::optional<SqlError> err;
+  if (s) {
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) err = make_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_));
+    sqlite3_reset(s);
+  } else {
+    err = make_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_));
+  }
+  trusted_ = was;
+  if (err) return std::unexpected(std::move(*err));
+  return {};
 }
 
 SqlResult<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path& file,
@@ -270,8 +304,12 @@ SqlResult<std::unique_ptr<Connection>> Connection::open(const std::filesystem::p
   sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
   sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
   for (auto [l, v] : o.limits) sqlite3_limit(db, limit_id(l), v);
-  std::string pragmas = o.wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                              : "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;";
+  // One connection owns the file (the emulator serialises access to it): an exclusive lock,
+  // taken once and kept, spares every transaction its fcntl lock calls, and puts the WAL index
+  // in heap memory instead of a shared-memory file.
+  std::string pragmas = "PRAGMA locking_mode=EXCLUSIVE;";
+  pragmas += o.wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                   : "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;";
   pragmas += o.foreign_keys ? "PRAGMA foreign_keys=ON;" : "PRAGMA foreign_keys=OFF;";
   if (auto st = c->exec(pragmas); !st) return std::unexpected(st.error());
   return c;
@@ -362,15 +400,15 @@ SqlResult<int64_t> Connection::pragma_int(const char* name) {
   std::string q = std::string("PRAGMA ") + name;
   bool was = trusted_;
   trusted_ = true;
-  sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db_, q.c_str(), -1, &s, nullptr);
+  int rc = SQLITE_OK;
+  sqlite3_stmt* s = cached(q.c_str(), rc);
   int64_t v = 0;
-  if (rc == SQLITE_OK) {
+  if (s) {
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
     if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
+    sqlite3_reset(s);
   }
-  sqlite3_finalize(s);
   trusted_ = was;
   if (rc != SQLITE_OK) return std::unexpected(last_error(rc, false));
   return v;

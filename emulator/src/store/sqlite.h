@@ -133,6 +133,9 @@ class Connection {
 
   // Runs trusted SQL (the authorizer is bypassed), discarding rows.
   SqlStatus exec(const std::string& sql);
+  // The same for one statement the engine runs on every request (BEGIN IMMEDIATE, COMMIT,
+  // ROLLBACK): prepared once per connection and reused.
+  SqlStatus exec_cached(const char* sql);
   // Prepares the first statement of sql.substr(offset) (parsed up to the string's terminating
   // NUL, so SQLITE_LIMIT_SQL_LENGTH applies per statement). On success `next` is the offset
   // just past that statement; a statement-less remainder (space, comments) yields nullopt.
@@ -163,8 +166,11 @@ class Connection {
   static int authorize_cb(void* self, int action, const char* a1, const char* a2,
                           const char* db, const char* inner);
   SqlError last_error(int rc, bool with_offset) const;
+  // A trusted statement from the per-connection cache (prepared on first use); null on error.
+  sqlite3_stmt* cached(const char* sql, int& rc);
 
   sqlite3* db_ = nullptr;
+  std::vector<std::pair<std::string, sqlite3_stmt*>> cache_;  // a handful of entries
   Authorizer authorizer_;
   bool trusted_ = false;
   std::string deny_message_;  // set by a refusal with a custom message
