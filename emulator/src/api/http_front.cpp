@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -170,14 +171,11 @@ class Connection {
  private:
   // ---- input ---------------------------------------------------------------------------
 
-  size_t buffered() const { return in_.size() - pos_; }
-  const char* data() const { return in_.data() + pos_; }
+  size_t buffered() const { return end_ - pos_; }
+  const char* data() const { return buf_.get() + pos_; }
   void consume(size_t n) {
     pos_ += n;
-    if (pos_ == in_.size()) {
-      in_.clear();
-      pos_ = 0;
-    }
+    if (pos_ == end_) pos_ = end_ = 0;
   }
 
   // recv into `dst`; waits in kTickMs steps up to `limit_ms`, giving up early on stop().
@@ -196,15 +194,22 @@ class Connection {
 
   // Appends at least one byte to the buffer. `idle`: waiting for a new request.
   bool fill(bool idle) {
-    if (pos_ > 0 && pos_ * 2 > in_.size()) {  // compact before growing
-      in_.erase(0, pos_);
-      pos_ = 0;
+    if (end_ == cap_) {  // full: move the unread part to the front, or grow (a long head)
+      if (pos_ > 0) {
+        std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
+        end_ -= pos_;
+        pos_ = 0;
+      } else {
+        auto bigger = std::make_unique_for_overwrite<char[]>(cap_ * 2);
+        std::memcpy(bigger.get(), buf_.get(), end_);
+        buf_ = std::move(bigger);
+        cap_ *= 2;
+      }
     }
-    size_t old = in_.size();
-    in_.resize(old + 16 * 1024);
-    ssize_t got = recv_some(in_.data() + old, 16 * 1024, idle ? kIdleMs : kIoMs, idle);
-    in_.resize(old + (got > 0 ? size_t(got) : 0));
-    return got > 0;
+    ssize_t got = recv_some(buf_.get() + end_, cap_ - end_, idle ? kIdleMs : kIoMs, idle);
+    if (got <= 0) return false;
+    end_ += size_t(got);
+    return true;
   }
 
   // ---- output --------------------------------------------------------------------------
@@ -595,8 +600,9 @@ class Connection {
   int fd_;
   const HttpFront& server_;
   const HttpFront::Handler& handler_;
-  std::string in_;
-  size_t pos_ = 0;
+  size_t cap_ = 32 * 1024;
+  std::unique_ptr<char[]> buf_ = std::make_unique_for_overwrite<char[]>(cap_);  // unread input: [pos_, end_)
+  size_t pos_ = 0, end_ = 0;
   std::string remote_ip_, local_ip_;
   int remote_port_ = -1, local_port_ = -1;
 };
