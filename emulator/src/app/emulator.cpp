@@ -102,7 +102,7 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   if (o.clock_mode == "frozen") impl->clock.freeze();
 
   // Stores and engines.
-  auto lmdb = store::Lmdb::open(impl->paths->lmdb_dir(), {.durable = o.durable});
+  auto lmdb = store::Lmdb::open(impl->paths->lmdb_dir(), {.durable = o.durable, .writemap = o.memory});
   if (!lmdb) return fail_start(lmdb.error().message);
   impl->lmdb = std::move(*lmdb);
   impl->blobs = std::make_unique<store::BlobStore>(*impl->paths, o.durable);

@@ -84,6 +84,7 @@ Result<std::unique_ptr<Lmdb>> Lmdb::open(const std::filesystem::path& dir, Optio
   mdb_env_set_maxreaders(env->env_, opts.max_readers);
   unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
   if (!opts.durable) flags |= MDB_NOSYNC;
+  if (opts.writemap) flags |= MDB_WRITEMAP;
   rc = mdb_env_open(env->env_, dir.c_str(), flags, 0644);
   if (rc) return fail(lmdb_error(rc, "open " + dir.string()));
   int dead = 0;

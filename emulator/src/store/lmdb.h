@@ -70,6 +70,9 @@ class Lmdb {
  public:
   struct Options {
     bool durable = false;
+    // Write pages straight into the map instead of pwrite-ing copies (the file is then sized
+    // to map_size, sparse): for throw-away data dirs on tmpfs.
+    bool writemap = false;
     size_t map_size = size_t(1) << 36;  // 64 GiB of address space; the file grows as used
     unsigned max_readers = 1024;
   };
