@@ -97,7 +97,7 @@ void setup_up(CLI::App& app) {
       ->capture_default_str()->check(CLI::IsMember({"process", "full"}));
   up->add_option("--token", o.token, "Require 'Authorization: Bearer TOKEN' on every route but /_emu/health and the /public/ and /signed/ links (or ERA_EMU_TOKEN)");
   up->add_flag("!--no-control", o.control, "Disable the /_emu control API (health stays)");
-  up->add_option("--threads", o.threads, "HTTP worker threads; each open connection holds one")
+  up->add_option("--threads", o.threads, "HTTP worker threads; each open connection holds one (an idle keep-alive connection is closed after 5 s)")
       ->capture_default_str()->check(CLI::Range(1, 4096));
   up->add_option("--clock", o.clock_mode, "Virtual clock at start: real | frozen")
       ->capture_default_str()->check(CLI::IsMember({"real", "frozen"}));
