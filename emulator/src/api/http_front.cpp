@@ -31,66 +31,6 @@ constexpr int kIoMs = 30000;                  // a started request or response m
 constexpr size_t kDrainMax = 1024 * 1024;     // unread body a kept-alive connection still skips
 constexpr int kLingerMs = 2000;               // after refusing an unread body: let the client read
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void append_utf8(std::string& out, unsigned cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// cpp-httplib's decode_url: %XX and %uXXXX decoded, malformed escapes kept as they are.
-std::string decode_url(std::string_view s, bool plus_to_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%' && i + 1 < s.size()) {
-      if (s[i + 1] == 'u' && i + 5 < s.size()) {
-        int a = hex_value(s[i + 2]), b = hex_value(s[i + 3]), d = hex_value(s[i + 4]), e = hex_value(s[i + 5]);
-        if (a >= 0 && b >= 0 && d >= 0 && e >= 0) {
-          append_utf8(out, static_cast<unsigned>((a << 12) | (b << 8) | (d << 4) | e));
-          i += 5;
-          continue;
-        }
-      } else if (i + 2 < s.size()) {
-        int a = hex_value(s[i + 1]), b = hex_value(s[i + 2]);
-        if (a >= 0 && b >= 0) {
-          out += static_cast<char>((a << 4) | b);
-          i += 2;
-          continue;
-        }
-      }
-    }
-    out += (plus_to_space && c == '+') ? ' ' : c;
-  }
-  return out;
-}
-
-void parse_query(std::string_view q, httplib::Params& params) {
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view pair = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view{} : q.substr(amp + 1);
-    size_t eq = pair.find('=');
-    std::string_view k = pair.substr(0, eq);
-    std::string_view v = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    if (!k.empty()) params.emplace(decode_url(k, true), decode_url(v, true));
-  }
-}
-
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
@@ -297,8 +237,10 @@ class Connection {
     if (target.empty() || (target[0] != '/' && target != "*"))
       return Refusal{400, "request target must be a path starting with '/'"};
     size_t q = target.find('?');
-    req.path = decode_url(target.substr(0, q), false);
-    if (q != std::string_view::npos) parse_query(target.substr(q + 1), req.params);
+    // cpp-httplib's own decoding (%XX, %uXXXX; '+' is a space only in the query), so handlers
+    // see exactly what they saw when cpp-httplib parsed requests.
+    req.path = httplib::detail::decode_url(std::string(target.substr(0, q)), false);
+    if (q != std::string_view::npos) httplib::detail::parse_query_text(std::string(target.substr(q + 1)), req.params);
 
     std::string_view rest = eol == std::string_view::npos ? std::string_view{} : head.substr(eol + 2);
     while (!rest.empty()) {
@@ -312,7 +254,7 @@ class Connection {
       std::string_view v = h.substr(colon + 1);
       while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
       while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-      req.headers.emplace(std::string(h.substr(0, colon)), decode_url(v, false));
+      req.headers.emplace(std::string(h.substr(0, colon)), httplib::detail::decode_url(std::string(v), false));
     }
     req.remote_addr = remote_ip_;
     req.remote_port = remote_port_;
