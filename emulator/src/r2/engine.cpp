@@ -38,7 +38,7 @@ Status BodyWriter::write(const char* data, size_t n) {
   if (w.size + n > w.limit) return fail(errors::entity_too_large(w.limit));
   w.size += n;
   if (w.sealer) {  // encrypted bucket: only sealed chunks reach the disk
-    for (core::Digest* d : w.digests()) d->update(data, n);
+    w.update_digests(data, n);
     w.sealer->add(data, n, w.buf);
     if (w.buf.size() < kWriteBuffer) return {};
     ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
@@ -103,7 +103,7 @@ Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expec
       w.pipe->finish();
       w.pipe.reset();
     } else {
-      for (core::Digest* d : w.digests()) d->update(w.buf.data(), w.buf.size());
+      w.update_digests(w.buf.data(), w.buf.size());
     }
   }
   w.buf.clear();

@@ -42,7 +42,12 @@ struct BodyWriter::Impl {
   std::unique_ptr<ChunkSealer> sealer;   // set when that bucket encrypts: buf holds sealed bytes
   std::unique_ptr<DigestPipe> pipe;      // plain body past its first buffer: digests run there
                                          // (declared after the digests: destroyed before them)
-  std::vector<core::Digest*> digests() {
+  void update_digests(const char* data, size_t n) {
+    md5.update(data, n);
+    if (sha1) sha1->update(data, n);
+    if (sha256) sha256->update(data, n);
+  }
+  std::vector<core::Digest*> digests() {  // for the pipe, once per upload
     std::vector<core::Digest*> d{&md5};
     if (sha1) d.push_back(sha1.get());
     if (sha256) d.push_back(sha256.get());
