@@ -118,4 +118,16 @@ std::string hkdf_sha256(std::string_view ikm, std::string_view salt, std::string
   return out;
 }
 
+void CipherTable::set(std::string_view name, std::shared_ptr<const Aead> aead) {
+  std::unique_lock lock(mu_);
+  if (aead) table_.insert_or_assign(std::string(name), std::move(aead));
+  else if (auto it = table_.find(name); it != table_.end()) table_.erase(it);
+}
+
+std::shared_ptr<const Aead> CipherTable::get(std::string_view name) const {
+  std::shared_lock lock(mu_);
+  auto it = table_.find(name);
+  return it == table_.end() ? nullptr : it->second;
+}
+
 }  // namespace era::core

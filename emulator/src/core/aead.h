@@ -9,6 +9,10 @@
 //
 // Thread-safe: an Aead holds only its key; every call uses its own cipher context.
 #include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 
@@ -43,6 +47,18 @@ class Aead {
 
  private:
   std::string key_;
+};
+
+// Which store seals with which key (store name -> Aead), read on every request, set at start-up
+// and when declared products change. A null Aead removes the entry. Thread-safe.
+class CipherTable {
+ public:
+  void set(std::string_view name, std::shared_ptr<const Aead> aead);
+  std::shared_ptr<const Aead> get(std::string_view name) const;  // null: not encrypted
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<const Aead>, std::less<>> table_;
 };
 
 // HKDF-SHA256 (RFC 5869): `n` bytes derived from input keying material, salt and info.

@@ -89,15 +89,11 @@ Status Engine::set_namespace_options(std::string_view ns, NamespaceOptions o) {
 }
 
 void Engine::set_namespace_cipher(std::string_view ns, std::shared_ptr<const core::Aead> aead) {
-  std::unique_lock lock(opts_mu_);
-  if (aead) ciphers_.insert_or_assign(std::string(ns), std::move(aead));
-  else if (auto it = ciphers_.find(ns); it != ciphers_.end()) ciphers_.erase(it);
+  ciphers_.set(ns, std::move(aead));
 }
 
 std::shared_ptr<const core::Aead> Engine::namespace_cipher(std::string_view ns) const {
-  std::shared_lock lock(opts_mu_);
-  auto it = ciphers_.find(ns);
-  return it == ciphers_.end() ? nullptr : it->second;
+  return ciphers_.get(ns);
 }
 
 int64_t Engine::propagation_delay_ms(std::string_view ns) const {

@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/aead.h"
 #include "core/op_context.h"
 #include "core/resource.h"
 #include "core/result.h"
@@ -160,7 +161,7 @@ class Engine {
   mutable std::shared_mutex opts_mu_;
   Options opts_;
   std::map<std::string, NamespaceOptions, std::less<>> ns_opts_;
-  std::map<std::string, std::shared_ptr<const core::Aead>, std::less<>> ciphers_;
+  core::CipherTable ciphers_;
   EdgeCache cache_;
   std::mutex rate_mu_;
   std::unordered_map<std::string, int64_t> last_write_ms_;  // ns \0 key → last accepted write

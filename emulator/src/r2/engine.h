@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/aead.h"
 #include "core/op_context.h"
 #include "core/resource.h"
 #include "core/result.h"
@@ -41,7 +42,6 @@
 #include "r2/range.h"
 
 namespace era::store { class Lmdb; class BlobStore; }
-namespace era::core { class Aead; }
 
 namespace era::r2 {
 
@@ -236,8 +236,7 @@ class Engine {
   std::shared_mutex clear_mu_;
   mutable std::shared_mutex bucket_mu_;
   std::map<std::string, BucketOptions, std::less<>> bucket_opts_;
-  mutable std::shared_mutex cipher_mu_;
-  std::map<std::string, std::shared_ptr<const core::Aead>, std::less<>> ciphers_;
+  core::CipherTable ciphers_;
 };
 
 }  // namespace era::r2

@@ -10,15 +10,11 @@
 namespace era::r2 {
 
 void Engine::set_bucket_cipher(std::string_view bucket, std::shared_ptr<const core::Aead> aead) {
-  std::unique_lock lock(cipher_mu_);
-  if (aead) ciphers_.insert_or_assign(std::string(bucket), std::move(aead));
-  else if (auto it = ciphers_.find(bucket); it != ciphers_.end()) ciphers_.erase(it);
+  ciphers_.set(bucket, std::move(aead));
 }
 
 std::shared_ptr<const core::Aead> Engine::bucket_cipher(std::string_view bucket) const {
-  std::shared_lock lock(cipher_mu_);
-  auto it = ciphers_.find(bucket);
-  return it == ciphers_.end() ? nullptr : it->second;
+  return ciphers_.get(bucket);
 }
 
 Status Engine::check_body_bucket(const BodyWriter& body, std::string_view bucket) const {
