@@ -1,9 +1,7 @@
 // The era-emu binary driving a running emulator: every control and data verb, human and --json
 // output, exit codes. The emulator runs in-process; the CLI is a real child process.
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <fstream>
 
 #include "support.h"
@@ -12,31 +10,15 @@ using namespace era::test;
 
 namespace {
 
-struct Out {
-  int code = -1;
-  std::string text;  // stdout + stderr
-};
+using Out = CliResult;
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-Out cli(Emu& emu, const std::vector<std::string>& args, const std::string& extra_env = "") {
-  std::string cmd = extra_env + " " + quote(ERA_EMU_BINARY);
-  for (const auto& a : args) cmd += " " + quote(a);
-  if (std::find(args.begin(), args.end(), "--url") == args.end()) cmd += " --url " + quote(emu.emu->url());
-  cmd += " 2>&1";
-  Out out;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.text.append(buf, n);
-  int st = pclose(p);
-  out.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
+// The CLI against this emulator (--url added unless the test passes one).
+Out cli(Emu& emu, std::vector<std::string> args, const std::string& extra_env = "") {
+  if (std::find(args.begin(), args.end(), "--url") == args.end()) {
+    args.push_back("--url");
+    args.push_back(emu.emu->url());
+  }
+  return run_era_emu(args, extra_env);
 }
 
 json cli_json(Emu& emu, std::vector<std::string> args) {

@@ -1,8 +1,6 @@
 // The HTTP/1.1 connection loop (api/http_front.cpp) on raw sockets: framing, pipelining,
 // 100-continue, JSON answers to malformed requests, the lingering close after a refused body,
 // and a stop() that does not wait for an idle keep-alive client.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,14 +17,7 @@ namespace {
 
 struct Socket {
   int fd = -1;
-  explicit Socket(int port) {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  explicit Socket(int port) : fd(connect_loopback(port)) {
     timeval tv{10, 0};  // a hung server fails the test instead of hanging it
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }

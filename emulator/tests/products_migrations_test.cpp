@@ -1,10 +1,8 @@
 // D1 migrations: lexical order, once each (d1_migrations), new files on restart and through
 // POST /_emu/migrate, a failing file stops start-up naming it and SQLite's message with the
 // earlier files applied, reset re-applies, and `era-emu migrate` offline / refused when locked.
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 
 #include "products_support.h"
 
@@ -48,23 +46,6 @@ std::vector<std::string> applied(Emu& e) {
 }
 
 std::string rows_text(Emu& e, const std::string& sql) { return query(e, sql).dump(); }
-
-struct Out {
-  int code = -1;
-  std::string text;
-};
-Out run(const std::string& args) {
-  std::string cmd = std::string("'") + ERA_EMU_BINARY + "' " + args + " 2>&1";
-  Out out;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.text.append(buf, n);
-  int st = pclose(p);
-  out.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
 
 }  // namespace
 
@@ -130,11 +111,11 @@ TEST_CASE("d1 migrations: a failing file stops start-up, earlier files stay appl
   CHECK_THAT(started.error().message, Contains("no such table: nowhere"));
 
   // Offline: the failure again, exit code 1; then fixed, only 0002 and 0003 run.
-  Out failed = run("migrate --config '" + p.config + "' --data '" + p.data.string() + "'");
+  CliResult failed = run_era_emu({"migrate", "--config", p.config, "--data", p.data.string()});
   CHECK(failed.code == 1);
   CHECK_THAT(failed.text, Contains("0002_bad.sql"));
   p.migration("0002_bad.sql", "CREATE TABLE b (v INTEGER);");
-  Out fixed = run("migrate --config '" + p.config + "' --data '" + p.data.string() + "'");
+  CliResult fixed = run_era_emu({"migrate", "--config", p.config, "--data", p.data.string()});
   INFO(fixed.text);
   CHECK(fixed.code == 0);
   CHECK_THAT(fixed.text, Contains("2 applied, 1 already applied"));
@@ -147,11 +128,11 @@ TEST_CASE("era-emu migrate refuses a data dir a running emulator holds", "[produ
   Project p;
   p.migration("0001.sql", "CREATE TABLE a (v INTEGER);");
   Emu e(p.options());
-  Out o = run("migrate --config '" + p.config + "' --data '" + p.data.string() + "'");
+  CliResult o = run_era_emu({"migrate", "--config", p.config, "--data", p.data.string()});
   CHECK(o.code == 1);
   CHECK_THAT(o.text, Contains("locked by another running era-emu"));
   CHECK_THAT(o.text, Contains("--url"));
-  Out online = run("migrate --url " + e.emu->url() + " --json");
+  CliResult online = run_era_emu({"migrate", "--url", e.emu->url(), "--json"});
   INFO(online.text);
   CHECK(online.code == 0);
   CHECK_THAT(online.text, Contains("\"already_applied\": 1"));

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -74,6 +76,31 @@ std::string without_param(const std::string& path, const std::string& name) {
   REQUIRE(at != std::string::npos);
   size_t end = path.find('&', at + 1);
   return path.substr(0, at) + (end == std::string::npos ? "" : path.substr(end));
+}
+
+// n clients released at once, one request each (send(client, i)); counts 200s (with body
+// `ok_body` when given), 403 SIGNED_URL_USED and anything else.
+struct RaceCount {
+  int ok = 0, used = 0, other = 0;
+};
+RaceCount race(Emu& emu, int n, const std::function<httplib::Result(httplib::Client&, int)>& send,
+               const std::optional<std::string>& ok_body = std::nullopt) {
+  std::atomic<int> ok{0}, used{0}, other{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", emu.emu->port());
+      c.set_url_encode(false);
+      while (!go) std::this_thread::yield();
+      auto r = send(c, i);
+      if (r && r->status == 200 && (!ok_body || r->body == *ok_body)) ++ok;
+      else if (r && r->status == 403 && r->body.find("SIGNED_URL_USED") != std::string::npos) ++used;
+      else ++other;
+    });
+  go = true;
+  for (auto& t : threads) t.join();
+  return {ok.load(), used.load(), other.load()};
 }
 
 }  // namespace
@@ -257,24 +284,10 @@ TEST_CASE("a one-time GET URL works for exactly one of 16 concurrent requests", 
   put_object(emu, "b", "secret.txt", "only once");
   for (int round = 0; round < 3; ++round) {
     std::string p = path_of(sign(emu, {{"bucket", "b"}, {"key", "secret.txt"}, {"oneTime", true}})["url"]);
-    std::atomic<int> ok{0}, used{0}, other{0};
-    std::atomic<bool> go{false};
-    std::vector<std::thread> threads;
-    for (int i = 0; i < 16; ++i)
-      threads.emplace_back([&] {
-        httplib::Client c("127.0.0.1", emu.emu->port());
-        c.set_url_encode(false);
-        while (!go) std::this_thread::yield();
-        auto r = c.Get(p.c_str());
-        if (r && r->status == 200 && r->body == "only once") ++ok;
-        else if (r && r->status == 403 && r->body.find("SIGNED_URL_USED") != std::string::npos) ++used;
-        else ++other;
-      });
-    go = true;
-    for (auto& t : threads) t.join();
-    CHECK(ok == 1);
-    CHECK(used == 15);
-    CHECK(other == 0);
+    RaceCount n = race(emu, 16, [&](httplib::Client& c, int) { return c.Get(p.c_str()); }, "only once");
+    CHECK(n.ok == 1);
+    CHECK(n.used == 15);
+    CHECK(n.other == 0);
     denied(emu.get(p), "SIGNED_URL_USED", "already_used");
   }
 }
@@ -282,26 +295,16 @@ TEST_CASE("a one-time GET URL works for exactly one of 16 concurrent requests", 
 TEST_CASE("a one-time PUT URL stores exactly one of 16 concurrent uploads", "[signed][concurrency]") {
   Emu emu(frozen());
   std::string p = path_of(sign(emu, {{"bucket", "b"}, {"key", "avatar"}, {"method", "PUT"}, {"oneTime", true}})["url"]);
-  std::atomic<int> ok{0}, used{0}, other{0};
-  std::atomic<bool> go{false};
   std::vector<std::string> winner(16);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 16; ++i)
-    threads.emplace_back([&, i] {
-      httplib::Client c("127.0.0.1", emu.emu->port());
-      c.set_url_encode(false);
-      std::string body = "upload-" + std::to_string(i) + std::string(512, char('a' + i));  // small: the losers' 403 comes before their body is read
-      while (!go) std::this_thread::yield();
-      auto r = c.Put(p.c_str(), body, "application/octet-stream");
-      if (r && r->status == 200) ++ok, winner[i] = body;
-      else if (r && r->status == 403 && r->body.find("SIGNED_URL_USED") != std::string::npos) ++used;
-      else ++other;
-    });
-  go = true;
-  for (auto& t : threads) t.join();
-  CHECK(ok == 1);
-  CHECK(used == 15);
-  CHECK(other == 0);
+  RaceCount n = race(emu, 16, [&](httplib::Client& c, int i) {
+    std::string body = "upload-" + std::to_string(i) + std::string(512, char('a' + i));  // small: the losers' 403 comes before their body is read
+    auto r = c.Put(p.c_str(), body, "application/octet-stream");
+    if (r && r->status == 200) winner[i] = body;
+    return r;
+  });
+  CHECK(n.ok == 1);
+  CHECK(n.used == 15);
+  CHECK(n.other == 0);
   std::string stored = emu.get("/api/r2/b/avatar")->body;
   CHECK(std::find(winner.begin(), winner.end(), stored) != winner.end());
   CHECK_FALSE(stored.empty());

@@ -5,9 +5,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <random>
 
 namespace era::test {
@@ -88,7 +90,7 @@ void advance(Emu& emu, int64_t ms) {
   REQUIRE(r->status == 200);
 }
 
-std::string raw_exchange(int port, const std::string& bytes, bool half_close) {
+int connect_loopback(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   sockaddr_in a{};
@@ -96,6 +98,31 @@ std::string raw_exchange(int port, const std::string& bytes, bool half_close) {
   a.sin_port = htons(static_cast<uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  return fd;
+}
+
+CliResult run_era_emu(const std::vector<std::string>& args, const std::string& env) {
+  auto quote = [](const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  };
+  std::string cmd = env + " " + quote(ERA_EMU_BINARY);
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " 2>&1";
+  CliResult out;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.text.append(buf, n);
+  int st = pclose(p);
+  out.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+std::string raw_exchange(int port, const std::string& bytes, bool half_close) {
+  int fd = connect_loopback(port);
   REQUIRE(::send(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()));
   if (half_close) ::shutdown(fd, SHUT_WR);
   std::string out;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "era/emulator.h"
 
@@ -48,6 +49,17 @@ std::string enc(const std::string& key);
 // The virtual clock, through /_emu/time (REQUIRE on failure): freeze at an instant, move it on.
 void freeze(Emu& emu, int64_t at_ms);
 void advance(Emu& emu, int64_t ms);
+
+// A TCP connection to 127.0.0.1:port (REQUIRE on failure); the caller closes the fd.
+int connect_loopback(int port);
+
+// The era-emu binary as a child process: its exit code and stdout + stderr. Each argument is
+// shell-quoted; `env` ("NAME=value ...") goes before the command.
+struct CliResult {
+  int code = -1;
+  std::string text;
+};
+CliResult run_era_emu(const std::vector<std::string>& args, const std::string& env = "");
 
 // Sends raw bytes on a fresh socket (optionally half-closing it) and returns the whole response
 // text, for the requests httplib's client will not send (short bodies, no body at all).
