@@ -179,7 +179,7 @@ TEST_CASE("GET /_emu/config shows the effective declarations, secrets as referen
   CHECK(j["source"] == std::filesystem::path(cfg).lexically_normal().string());
   CHECK(j["buckets"][0] == json({{"name", "avatars"}, {"access", "private"}, {"deleteAfterDays", 30},
                                  {"abortMultipartAfterDays", nullptr}, {"encryption", {{"secret", "env:AVATARS_KEY"}}},
-                                 {"signedUrlHost", nullptr}, {"maxObjectSize", nullptr}}));
+                                 {"signedUrlHost", nullptr}, {"maxObjectSize", nullptr}, {"cors", json::array()}}));
   CHECK(j["kv"][0]["ttlSeconds"] == 86400);
   CHECK(j["d1"] == json::array());
 

@@ -159,7 +159,7 @@ TEST_CASE("r2 maxObjectSize: a declared Content-Length over the limit is refused
   Emu e(with_config(lifecycle_config(dir)));
   // No body follows the headers: only an answer given before reading can arrive.
   std::string resp = raw_exchange(e.emu->port(),
-                                  "PUT /api/r2/avatars/big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n",
+                                  "PUT /api/r2/avatars/big HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n",
                                   /*half_close=*/false);
   INFO(resp);
   CHECK(resp.starts_with("HTTP/1.1 413"));

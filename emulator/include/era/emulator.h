@@ -22,7 +22,12 @@ struct Options {
   bool durable = false;             // fsync every commit (power-loss safety); default survives kill -9
   std::string token;                // require "Authorization: Bearer <token>" on every route but health, /public/, /signed/
   bool control = true;              // serve /_emu (health is always served)
-  size_t threads = 64;              // HTTP worker threads (one per open connection)
+  size_t threads = 16;              // handler threads: requests that run at once (idle connections take none)
+  int64_t header_timeout_ms = 10000;  // a request head must arrive within this
+  int64_t body_timeout_ms = 30000;    // a body gets this plus 1 s per 64 KiB received
+  int64_t idle_timeout_ms = 60000;    // an idle keep-alive connection is closed after this
+  std::vector<std::string> allow_hosts;   // Host names served besides localhost and IP literals ("*" = any)
+  std::vector<std::string> cors_origins;  // browser origins allowed to call the API ("*" = any)
   std::string clock_mode = "real";  // "real" | "frozen"
   std::optional<int64_t> clock_start_ms;  // start the virtual clock at this instant
   int64_t sweep_interval_ms = 1000;       // background expiry sweep period (real time); 0 = off

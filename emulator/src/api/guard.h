@@ -7,9 +7,10 @@
 // Faults, as applied here (docs/control-api.md has the wire shapes):
 //   error / throttle    the handler is skipped; {"error","code"} with the rule's status
 //                       (throttle: 429 + Retry-After)
-//   latency             real sleep of ms (+ seeded jitter), then the call runs
-//   timeout             real sleep of hold_ms, then 504 without running the handler
-//   reset               the TCP connection is shut down before any response byte is sent
+//   latency             the server holds the request on a timer for ms (+ seeded jitter) —
+//                       no thread waits — then the call runs
+//   timeout             held for hold_ms, then 504 without running the handler
+//   reset               the connection is dropped (RST) before any response byte is sent
 //   truncate            the response declares its full Content-Length but only after_bytes
 //                       are sent, then the connection closes
 //   stale               OpContext::stale = true (the KV engine serves the previous version)
@@ -39,8 +40,11 @@ class Guard {
   // namespace fails here with 404 NOT_DECLARED, before faults, for every protocol alike.
   void set_catalog(const products::Catalog* catalog) { catalog_ = catalog; }
 
-  // Fills call.ctx. An error return is sent instead of running the handler.
+  // Fills call.ctx, decides the fault and sets call.hold_ms. Never blocks. An error return is
+  // sent instead of running the handler.
   Status before(Call& call);
+  // After the hold, right before the handler: timeout/reset faults, then the reset lock.
+  Status enter(Call& call);
   // After the handler (or the error) produced a response.
   void after(Call& call, double duration_ms);
 

@@ -6,12 +6,12 @@ namespace era::api {
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-void send_json(httplib::Response& res, int status, const json& body) {
+void send_json(Response& res, int status, const json& body) {
   res.status = status;
   res.set_content(dump(body), "application/json");
 }
 
-void send_error(httplib::Response& res, const Error& e) {
+void send_error(Response& res, const Error& e) {
   json body = {{"error", e.message}, {"code", std::string(to_string(e.code))}};
   if (e.details.is_object()) {
     for (auto it = e.details.begin(); it != e.details.end(); ++it)
@@ -22,8 +22,30 @@ void send_error(httplib::Response& res, const Error& e) {
   send_json(res, e.status, body);
 }
 
+Status check_json_depth(std::string_view text, const char* what) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        return fail(Code::INVALID_JSON, std::string(what) + " nests arrays/objects deeper than " +
+                                            std::to_string(kMaxJsonDepth) + " levels");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return {};
+}
+
 Result<json> parse_object(std::string_view body) {
   if (body.empty()) return fail(Code::INVALID_JSON, "request body is empty; expected a JSON object");
+  ERA_TRY(check_json_depth(body, "request body"));
   json j = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded())
     return fail(Code::INVALID_JSON, "request body is not valid JSON");

@@ -2,7 +2,7 @@
 // JSON in and out at the HTTP boundary: the one place an era::Error becomes a response.
 #include <string_view>
 
-#include <httplib.h>
+#include "api/http.h"
 #include <nlohmann/json.hpp>
 
 #include "core/result.h"
@@ -13,11 +13,16 @@ using json = nlohmann::json;
 
 // Serializes (invalid UTF-8 replaced, never throws) and sets Content-Type.
 std::string dump(const json& j);
-void send_json(httplib::Response& res, int status, const json& body);
+void send_json(Response& res, int status, const json& body);
 // {"error": message, "code": CODE, ...details merged in when an object}
-void send_error(httplib::Response& res, const Error& e);
+void send_error(Response& res, const Error& e);
 
-// Parses a request body that must be a JSON object.
+// JSON from a request nests at most this deep; deeper is a 400 before the parser (which
+// recurses) ever sees it.
+inline constexpr int kMaxJsonDepth = 128;
+Status check_json_depth(std::string_view text, const char* what);
+
+// Parses a request body that must be a JSON object (depth-limited).
 Result<json> parse_object(std::string_view body);
 
 // Typed field access with errors that name the field.

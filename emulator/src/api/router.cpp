@@ -6,6 +6,15 @@ namespace era::api {
 
 void Router::add(Route r) {
   std::string_view p = r.pattern;
+  if (size_t q = p.find('?'); q != std::string_view::npos) {
+    std::string_view cond = p.substr(q + 1);
+    p = p.substr(0, q);
+    while (!cond.empty()) {
+      size_t amp = cond.find('&');
+      r.needs.emplace_back(cond.substr(0, amp));
+      cond = amp == std::string_view::npos ? std::string_view{} : cond.substr(amp + 1);
+    }
+  }
   if (p.starts_with('/')) p.remove_prefix(1);
   while (!p.empty()) {
     size_t slash = p.find('/');
@@ -14,6 +23,7 @@ void Router::add(Route r) {
     if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
       s.capture = true;
       s.rest = seg.size() >= 3 && seg[seg.size() - 2] == '+';
+      s.name = std::string(seg.substr(1, seg.size() - (s.rest ? 3 : 2)));
     } else {
       s.literal = std::string(seg);
     }
@@ -24,7 +34,7 @@ void Router::add(Route r) {
   routes_.push_back(std::move(r));
 }
 
-bool Router::match_route(const Route& r, std::string_view path, std::vector<std::string>& out) {
+bool Router::match_path(const Route& r, std::string_view path, std::vector<std::string>& out) {
   out.clear();
   if (!path.starts_with('/')) return false;
   path.remove_prefix(1);
@@ -51,29 +61,42 @@ bool Router::match_route(const Route& r, std::string_view path, std::vector<std:
   return path.empty();
 }
 
-Router::Match Router::match(std::string_view method, std::string_view path) const {
+Router::Match Router::match(std::string_view method, std::string_view path, const Params& query) const {
   Match m;
   std::vector<std::string> params;
+  auto satisfied = [&](const Route& r) {
+    return std::all_of(r.needs.begin(), r.needs.end(), [&](const std::string& n) { return query.contains(n); });
+  };
+  auto take = [&](const Route& r) {
+    m.route = &r;
+    m.op = r.op;
+    m.params = std::move(params);
+    size_t idx = 0;
+    for (const auto& s : r.segments) {
+      if (!s.capture) continue;
+      if (idx >= m.params.size()) break;
+      if (s.name == "ns" || s.name == "bucket" || s.name == "namespace") m.ns = m.params[idx];
+      else if (s.name == "key") m.key = m.params[idx];
+      ++idx;
+    }
+    m.allowed.clear();
+  };
   const Route* get_fallback = nullptr;
-  std::vector<std::string> get_params;
   for (const Route& r : routes_) {
-    if (!match_route(r, path, params)) continue;
-    if (r.method == method) {
-      m.route = &r;
-      m.params = std::move(params);
-      return m;
-    }
-    if (method == "HEAD" && r.method == "GET" && !get_fallback) {
-      get_fallback = &r;
-      get_params = params;
-    }
+    if (!match_path(r, path, params)) continue;
     if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end())
       m.allowed.push_back(r.method);
+    if (!satisfied(r)) continue;
+    if (r.method == method) {
+      take(r);
+      return m;
+    }
+    if (method == "HEAD" && r.method == "GET" && !get_fallback) get_fallback = &r;
   }
   if (get_fallback) {
-    m.route = get_fallback;
-    m.params = std::move(get_params);
-    m.allowed.clear();
+    match_path(*get_fallback, path, params);
+    take(*get_fallback);
+    if (get_fallback->service == Service::kv || get_fallback->service == Service::r2) m.op = Op::head;
   }
   return m;
 }

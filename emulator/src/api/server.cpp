@@ -1,26 +1,24 @@
 #include "api/server.h"
 
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 
 #include "api/guard.h"
-#include "api/http_front.h"
 #include "api/json_io.h"
 #include "api/routes.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "products/catalog.h"
 
 namespace era::api {
 namespace {
 
 bool is_legacy_storage_path(std::string_view path) { return path.starts_with("/api/storage/"); }
 
+// Links made for browsers and for people without the token: public buckets and signed URLs.
+bool is_link(std::string_view path) { return path.starts_with("/public/") || path.starts_with("/signed/"); }
+
 // Public-bucket and signed-URL routes carry their own authorization; the API token is not asked.
-bool is_token_free(std::string_view path) {
-  return path == "/_emu/health" || path.starts_with("/public/") || path.starts_with("/signed/");
-}
+bool is_token_free(std::string_view path) { return path == "/_emu/health" || is_link(path); }
 
 // /api/storage/{kv|r2}/{ns} with nothing after: the legacy proxy answers "Key required".
 bool is_keyless_kv_or_r2(std::string_view path) {
@@ -30,20 +28,29 @@ bool is_keyless_kv_or_r2(std::string_view path) {
   return !rest.empty() && rest.find('/') == std::string_view::npos;
 }
 
-void send_unrouted(const httplib::Request& req, httplib::Response& res,
-                   const std::vector<std::string>& allowed) {
+// "/public/{bucket}/..." → bucket
+std::string_view link_bucket(std::string_view path) {
+  path.remove_prefix(path.find('/', 1) + 1);
+  return path.substr(0, path.find('/'));
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+void send_unrouted(const Request& req, Response& res, const std::vector<std::string>& allowed) {
   if (is_legacy_storage_path(req.path)) {
     if (!allowed.empty()) {
-      if (is_keyless_kv_or_r2(req.path))
-        return send_error(res, Error(Code::KEY_REQUIRED, "Key required"));
+      if (is_keyless_kv_or_r2(req.path)) return send_error(res, Error(Code::KEY_REQUIRED, "Key required"));
       return send_error(res, Error(Code::METHOD_NOT_ALLOWED, "Method not allowed"));
     }
     return send_error(res, Error(Code::INVALID_PATH, "invalid storage path")
                                .with_details({{"format", "/api/storage/{kv|d1|r2}/{namespace}[/{key}]"}}));
   }
   if (!allowed.empty()) {
-    std::string list;
-    for (const auto& m : allowed) list += (list.empty() ? "" : ", ") + m;
+    std::string list = join(allowed);
     res.set_header("Allow", list);
     return send_error(res, Error(Code::METHOD_NOT_ALLOWED,
                                  req.method + " is not allowed on " + req.path + " (allowed: " + list + ")")
@@ -52,14 +59,18 @@ void send_unrouted(const httplib::Request& req, httplib::Response& res,
   send_error(res, Error(Code::NOT_FOUND, "no route for " + req.method + " " + req.path));
 }
 
+// One request between admit() and handle().
+struct PendingCall : HttpApp::Pending {
+  PendingCall(const Request& req, Response& res) : call(req, res) {}
+  Call call;
+  Status decided;  // the guard's before(): an error is sent instead of running the handler
+  std::string cors_origin;  // an allowed API origin to echo
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
 }  // namespace
 
-Server::Server(Services services, size_t threads)
-    : services_(std::move(services)),
-      http_(std::make_unique<HttpFront>([this](const httplib::Request& req, httplib::Response& res,
-                                               const httplib::ContentReader* reader) {
-        dispatch(req, res, reader);
-      })) {
+Server::Server(Services services, HttpLimits limits) : services_(std::move(services)) {
   add_health_routes(router_, services_);
   if (services_.settings.control_enabled) add_control_routes(router_, services_);
   add_era_kv_routes(router_, services_);
@@ -68,100 +79,145 @@ Server::Server(Services services, size_t threads)
   add_resources_routes(router_, services_);
   add_r2raw_routes(router_, services_);
   if (services_.signer) add_signed_routes(router_, services_);
-
-  // httplib binds, accepts and runs the worker pool; HttpFront serves each connection.
-  auto& h = *http_;
-  h.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  h.set_socket_options([this](int fd) {
-    int yes = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listen_fd_ = fd;
-  });
+  http_ = std::make_unique<HttpServer>(*this, limits);
 }
 
 Server::~Server() = default;
 
 Result<int> Server::bind(const std::string& host, int port) {
-  int bound = port;
-  if (port == 0) {
-    bound = http_->bind_to_any_port(host);
-    if (bound <= 0) return fail(Code::START_FAILED, "cannot bind " + host + " to any port");
-  } else if (!http_->bind_to_port(host, port)) {
-    return fail(Code::START_FAILED, "cannot listen on " + host + ":" + std::to_string(port) +
-                                        ": address already in use or not available");
-  }
-  // httplib listens with a backlog of 5; a test suite opening many connections at once needs more.
-  if (listen_fd_ >= 0) ::listen(listen_fd_, 1024);
+  auto bound = http_->bind(host, port);
+  if (!bound) return bound;
   if (services_.settings.public_url.empty()) {
     // Links the server hands out (signed URLs) must reach it: a wildcard bind is reached on loopback.
     std::string h = host == "0.0.0.0" || host.empty() ? "127.0.0.1" : host == "::" ? "::1" : host;
     if (h.find(':') != std::string::npos) h = "[" + h + "]";
-    services_.settings.public_url = "http://" + h + ":" + std::to_string(bound);
+    services_.settings.public_url = "http://" + h + ":" + std::to_string(*bound);
   }
   return bound;
 }
 
-void Server::serve() { http_->listen_after_bind(); }
-
-bool Server::running() const { return http_->is_running(); }
+void Server::serve() { http_->serve(); }
 
 void Server::stop() { http_->stop(); }
 
-void Server::dispatch(const httplib::Request& req, httplib::Response& res,
-                      const httplib::ContentReader* reader) {
-  auto started = std::chrono::steady_clock::now();
-  // 1. auth
-  const std::string& token = services_.settings.token;
-  if (!token.empty() && !is_token_free(req.path)) {
-    std::string auth = req.get_header_value("Authorization");
-    std::string expected = "Bearer " + token;
-    if (!core::constant_time_equal(auth, expected))
-      return send_error(res, Error(Code::UNAUTHORIZED, "missing or wrong bearer token"));
+void Server::refuse(Response& res, int status, const std::string& message) {
+  Code code = status == 413   ? Code::PAYLOAD_TOO_LARGE
+              : status == 431 ? Code::HEADERS_TOO_LARGE
+              : status == 501 ? Code::NOT_IMPLEMENTED
+              : status >= 500 ? Code::INTERNAL
+                              : Code::BAD_REQUEST;
+  send_error(res, Error(code, status, message));
+}
+
+HttpApp::Admission Server::admit(Request& req, Response& res) {
+  const Settings& set = services_.settings;
+  Admission a;
+  // 1. who is asking
+  if (auto e = check_host(req, set.boundary)) {
+    send_error(res, *e);
+    return a;
   }
-
-  // 2. route
-  if (req.method == "OPTIONS") {
-    auto m = router_.match("OPTIONS", req.path);
-    std::string allow;
-    for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
-    res.status = allow.empty() ? 404 : 204;
-    if (!allow.empty()) res.set_header("Allow", allow);
-    return;
-  }
-  auto m = router_.match(req.method, req.path);
-  if (!m.route) return send_unrouted(req, res, m.allowed);
-
-  Call call(req, res);
-  call.route = m.route;
-  call.params = std::move(m.params);
-
-  // 3. body
-  if (reader) {
-    if (m.route->stream_body) {
-      call.reader = reader;
-    } else {
-      size_t cap = services_.settings.max_json_body;
-      bool too_large = false;
-      (*reader)([&](const char* data, size_t n) {
-        if (call.body.size() + n > cap) {
-          too_large = true;
-          return false;
-        }
-        call.body.append(data, n);
-        return true;
-      });
-      if (too_large)
-        return send_error(res, Error(Code::PAYLOAD_TOO_LARGE,
-                                     "request body exceeds " + std::to_string(cap) + " bytes"));
+  const bool link = is_link(req.path);
+  std::string cors_origin;
+  if (!link) {
+    if (auto e = check_origin(req, set.boundary, cors_origin)) {
+      send_error(res, *e);
+      return a;
     }
   }
 
-  // 4. guard, 5. handler
-  Status st = services_.guard->before(call);
-  if (st) st = m.route->handler(call);
+  // 2. preflight and OPTIONS
+  if (req.method == "OPTIONS") {
+    if (req.has_header("Access-Control-Request-Method")) {
+      if (!link) {
+        answer_api_preflight(req, res, cors_origin.empty() ? req.get_header_value("Origin") : cors_origin);
+        return a;
+      }
+      const products::BucketSpec* b = services_.catalog ? services_.catalog->bucket(link_bucket(req.path)) : nullptr;
+      answer_link_preflight(req, res, b ? b->cors : std::vector<products::CorsRule>{});
+      return a;
+    }
+    auto m = router_.match("OPTIONS", req.path, req.params);
+    if (m.allowed.empty()) {
+      send_error(res, Error(Code::NOT_FOUND, "no route for OPTIONS " + req.path));
+    } else {
+      res.status = 204;
+      res.set_header("Allow", join(m.allowed));
+    }
+    return a;
+  }
+
+  // 3. auth
+  const std::string& token = set.token;
+  if (!token.empty() && !is_token_free(req.path)) {
+    std::string auth = req.get_header_value("Authorization");
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared in constant time.
+    std::string scheme = auth.substr(0, 7);
+    for (char& c : scheme) c = char(std::tolower(static_cast<unsigned char>(c)));
+    bool bearer = scheme == "bearer ";
+    if (!bearer || !core::constant_time_equal(auth.substr(7), token)) {
+      send_error(res, Error(Code::UNAUTHORIZED, "missing or wrong bearer token"));
+      if (!cors_origin.empty()) add_api_cors(res, cors_origin);
+      return a;
+    }
+  }
+
+  // 4. route
+  auto m = router_.match(req.method, req.path, req.params);
+  if (!m.route) {
+    send_unrouted(req, res, m.allowed);
+    if (!cors_origin.empty()) add_api_cors(res, cors_origin);
+    return a;
+  }
+  auto p = std::make_unique<PendingCall>(req, res);
+  p->call.route = m.route;
+  p->call.service = m.route->service;
+  p->call.op = m.op;
+  p->call.params = std::move(m.params);
+  p->call.ns = std::move(m.ns);
+  p->call.key = std::move(m.key);
+  p->cors_origin = std::move(cors_origin);
+  if (m.route->precheck) {
+    if (Status st = m.route->precheck(p->call); !st) {
+      send_error(res, st.error());
+      res.close = true;  // the declared body is never read
+      if (!p->cors_origin.empty()) add_api_cors(res, p->cors_origin);
+      return a;
+    }
+  }
+
+  // 5. body plan
+  if (m.route->stream_body) {
+    a.body = Admission::Body::stream;
+  } else {
+    a.body = Admission::Body::buffer;
+    a.limit = m.route->body_limit ? m.route->body_limit : set.max_json_body;
+  }
+  a.pending = std::move(p);
+  return a;
+}
+
+int64_t Server::hold_ms(Pending& pending, Request&, Response&) {
+  auto& p = static_cast<PendingCall&>(pending);
+  p.decided = services_.guard->before(p.call);
+  return p.decided ? p.call.hold_ms : 0;
+}
+
+void Server::handle(Pending& pending, Request& req, Response& res, std::string&& body, const ContentReader* reader) {
+  auto& p = static_cast<PendingCall&>(pending);
+  Call& call = p.call;
+  call.body = std::move(body);
+  call.reader = reader;
+  Status st = p.decided;
+  if (st) st = services_.guard->enter(call);
+  if (st) st = call.route->handler(call);
   if (!st) send_error(res, st.error());
   if (res.status == -1) res.status = 200;
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (!p.cors_origin.empty()) add_api_cors(res, p.cors_origin);
+  // A link answers browsers per its bucket's CORS rules, whatever the outcome.
+  if (is_link(req.path) && req.has_header("Origin") && services_.catalog)
+    if (const auto* b = services_.catalog->bucket(call.ns)) add_link_cors(req, res, b->cors);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p.started).count();
   services_.guard->after(call, ms);
 }
 

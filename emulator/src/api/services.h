@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string>
 
+#include "api/boundary.h"
+
 namespace era::core { class Clock; class FaultSet; class EventLog; }
 namespace era::kv { class Engine; }
 namespace era::r2 { class Engine; }
@@ -20,6 +22,7 @@ struct Settings {
   std::string token;             // when non-empty, every route but health needs Bearer <token>
   bool control_enabled = true;   // --no-control turns /_emu off except health
   size_t max_json_body = size_t(128) << 20;
+  BoundaryPolicy boundary;       // Host / Origin checks (--allow-host, --cors-origin)
   std::string public_url;        // http://host:port, for links the server hands out (set by
                                  // Server::bind to the bound address when empty)
 };

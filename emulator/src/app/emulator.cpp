@@ -177,7 +177,14 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   services.settings.version = ERA_VERSION;
   services.settings.token = o.token;
   services.settings.control_enabled = o.control;
-  impl->server = std::make_unique<api::Server>(std::move(services), o.threads);
+  services.settings.boundary.allowed_hosts = o.allow_hosts;
+  services.settings.boundary.cors_origins = o.cors_origins;
+  api::HttpLimits limits;
+  limits.threads = o.threads;
+  limits.header_timeout_ms = o.header_timeout_ms;
+  limits.body_timeout_ms = o.body_timeout_ms;
+  limits.idle_timeout_ms = o.idle_timeout_ms;
+  impl->server = std::make_unique<api::Server>(std::move(services), limits);
   auto port = impl->server->bind(o.host, o.port);
   if (!port) return fail_start(port.error().message);
   impl->port = *port;
@@ -187,9 +194,6 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
     p->server->serve();
     p->serve_returned = true;
   });
-  // httplib ignores stop() until its accept loop runs: wait for it, so that an emulator stopped
-  // straight after start (a test that only wanted a free port) cannot hang in join().
-  while (!impl->server->running() && !impl->serve_returned) std::this_thread::yield();
   if (o.sweep_interval_ms > 0) impl->sweep_thread = std::thread([p] { p->sweep_loop(); });
   return std::unique_ptr<Emulator>(new Emulator(std::move(impl)));
 }
@@ -201,7 +205,7 @@ void Emulator::stop() {
     impl_->stopping = true;
   }
   impl_->cv.notify_all();
-  // httplib's stop() closes the listening socket; the pool finishes in-flight requests on join.
+  // Stops accepting and closes connections; handlers in flight finish before serve() returns.
   impl_->server->stop();
   if (impl_->serve_thread.joinable()) impl_->serve_thread.join();
   if (impl_->sweep_thread.joinable()) impl_->sweep_thread.join();

@@ -19,6 +19,9 @@ struct UpArgs {
   std::string clock_start;
   std::string durability = "process";
   std::string kv_propagation = "60s";
+  std::string header_timeout = "10s";
+  std::string body_timeout = "30s";
+  std::string idle_timeout = "60s";
 };
 
 bool is_loopback(const std::string& host) {
@@ -45,6 +48,17 @@ int run_up(UpArgs& a) {
     return 2;
   }
   o.kv_propagation_delay_ms = *delay;
+  struct D { const char* flag; const std::string& text; int64_t& out; };
+  for (D d : {D{"--header-timeout", a.header_timeout, o.header_timeout_ms},
+              D{"--body-timeout", a.body_timeout, o.body_timeout_ms},
+              D{"--idle-timeout", a.idle_timeout, o.idle_timeout_ms}}) {
+    auto v = core::parse_duration_ms(d.text);
+    if (!v || *v <= 0) {
+      std::cerr << "era-emu: " << d.flag << " \"" << d.text << "\" is not a positive duration (e.g. 10s, 500ms, 2m)\n";
+      return 2;
+    }
+    d.out = *v;
+  }
   if (!is_loopback(o.host))
     log::warn("binding ", o.host, ": anyone who can reach this address can read, change and ",
               o.control ? "reset all stored data and inject faults" : "delete all stored data",
@@ -97,8 +111,26 @@ void setup_up(CLI::App& app) {
       ->capture_default_str()->check(CLI::IsMember({"process", "full"}));
   up->add_option("--token", o.token, "Require 'Authorization: Bearer TOKEN' on every route but /_emu/health and the /public/ and /signed/ links (or ERA_EMU_TOKEN)");
   up->add_flag("!--no-control", o.control, "Disable the /_emu control API (health stays)");
-  up->add_option("--threads", o.threads, "HTTP worker threads; each open connection holds one (an idle keep-alive connection is closed after 5 s)")
-      ->capture_default_str()->check(CLI::Range(1, 4096));
+  up->add_option("--threads", o.threads,
+                 "Handler threads: how many requests run at once. Idle and slow connections hold none "
+                 "(a latency fault waits on a timer), so thousands of keep-alive clients need no more")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
+  up->add_option("--header-timeout", args->header_timeout,
+                 "A request's line and headers must arrive within this, or the connection is closed")
+      ->capture_default_str();
+  up->add_option("--body-timeout", args->body_timeout,
+                 "A request body must arrive within this plus 1 s per 64 KiB received (a minimum rate "
+                 "of 64 KiB/s after the first period); a response that stops draining is dropped after it")
+      ->capture_default_str();
+  up->add_option("--idle-timeout", args->idle_timeout, "An idle keep-alive connection is closed after this")
+      ->capture_default_str();
+  up->add_option("--allow-host", o.allow_hosts,
+                 "Also answer requests whose Host is this name (repeatable; \"*\" = any). By default only "
+                 "localhost and IP addresses are served, so a web page cannot reach era-emu by DNS rebinding");
+  up->add_option("--cors-origin", o.cors_origins,
+                 "Let browser code from this origin call the API, with CORS (repeatable, e.g. "
+                 "http://localhost:3000; \"*\" = any). Without it, cross-origin browser requests get 403; "
+                 "/public/ and /signed/ links follow each bucket's \"cors\" rules instead");
   up->add_option("--clock", o.clock_mode, "Virtual clock at start: real | frozen")
       ->capture_default_str()->check(CLI::IsMember({"real", "frozen"}));
   up->add_option("--clock-start", args->clock_start, "Start the virtual clock at this ISO-8601 instant");

@@ -11,6 +11,8 @@
 
 #include "core/crypto.h"
 
+#include <mutex>
+
 namespace era::core {
 namespace {
 

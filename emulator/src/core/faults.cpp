@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/crypto.h"
+#include "core/ops.h"
 #include "core/time_util.h"
 
 namespace era::core {
@@ -16,10 +17,24 @@ std::unexpected<Error> bad(const std::string& field, const std::string& msg) {
   return fail(Error(Code::INVALID_FAULT, "invalid fault rule: " + msg).with_details({{"field", field}}));
 }
 
-const char* kServices[] = {"*", "kv", "r2", "d1", "resources"};
-const char* kOps[] = {"*", "get", "put", "delete", "list", "head", "query", "exec", "batch",
-                      "multipart_create", "multipart_upload", "multipart_complete",
-                      "multipart_abort", "sign", "stats"};
+// What a rule may name: every service and op of core/ops.h but the never-faulted control plane.
+std::string faultable_list(bool ops) {
+  std::string out;
+  auto add = [&](std::string_view n) {
+    if (n != "control") out += std::string(out.empty() ? "" : ", ") + std::string(n);
+  };
+  if (ops)
+    for (Op o : all_ops()) add(to_string(o));
+  else
+    for (Service v : all_services()) add(to_string(v));
+  return out + " or *";
+}
+
+bool faultable(const std::string& name, bool op) {
+  if (name == "*") return true;
+  if (op) return parse_op(name) && name != "control";
+  return parse_service(name) && name != "control";
+}
 
 template <size_t N>
 bool one_of(const std::string& s, const char* (&set)[N]) {
@@ -255,12 +270,10 @@ Result<FaultRule> parse_fault_rule(const json& doc, int64_t now_ms) {
   ERA_TRY(text("key", r.key));
   ERA_TRY(text("location", r.location));
   ERA_TRY(text("client", r.client));
-  if (!one_of(r.service, kServices))
-    return bad("service", "\"service\" must be one of kv, r2, d1, resources or *");
+  if (!faultable(r.service, false))
+    return bad("service", "\"service\" must be one of " + faultable_list(false));
   if (r.op == "del") r.op = "delete";
-  if (!one_of(r.op, kOps))
-    return bad("op", "unknown \"op\" \"" + r.op + "\" (get, put, delete, list, head, query, exec, "
-                     "batch, multipart_create, multipart_upload, multipart_complete, multipart_abort, sign, stats or *)");
+  if (!faultable(r.op, true)) return bad("op", "unknown \"op\" \"" + r.op + "\" (" + faultable_list(true) + ")");
 
   bool has_action = doc.contains("action") && !doc["action"].is_null();
   bool has_seq = doc.contains("sequence") && !doc["sequence"].is_null();

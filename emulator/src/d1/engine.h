@@ -45,6 +45,7 @@ inline constexpr int kMaxFunctionArgs = 32;
 struct StatementInput {
   std::string sql;
   std::vector<store::sqlite::Value> params;  // bound to the (last) statement, 1-based order
+  bool read_only = false;  // refuse any statement that would write (queries sent with GET)
 };
 
 struct Meta {

@@ -71,6 +71,10 @@ inline Error params_on_non_last() {
                    "D1_ERROR: When executing multiple SQL statements in a single call, only the "
                    "last statement can have parameters.");
 }
+inline Error read_only_get() {
+  return Error(Code::D1_READ_ONLY_GET,
+               "GET runs read-only D1 queries (a web page can send a GET); send statements that write with POST");
+}
 inline Error invalid_operation() { return Error(Code::D1_INVALID_OPERATION, "Invalid operation"); }
 inline Error bad_batch(std::string why) {
   return Error(Code::INVALID_BODY, kFailed).with_details({{"details", std::move(why)}});

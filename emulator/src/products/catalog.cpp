@@ -36,6 +36,15 @@ bool Catalog::allows(std::string_view service, std::string_view name) const {
   return true;  // not a namespaced storage service
 }
 
+nlohmann::json cors_json(const std::vector<CorsRule>& rules) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : rules)
+    out.push_back({{"allowed", {{"origins", r.origins}, {"methods", r.methods}, {"headers", r.headers}}},
+                   {"exposeHeaders", r.expose},
+                   {"maxAgeSeconds", opt(r.max_age_seconds)}});
+  return out;
+}
+
 nlohmann::json Catalog::to_json() const {
   nlohmann::json out = {{"source", source.empty() ? nlohmann::json(nullptr) : nlohmann::json(source)},
                         {"strict", strict},
@@ -50,7 +59,8 @@ nlohmann::json Catalog::to_json() const {
                               {"encryption", encryption_json(b.encryption)},
                               {"signedUrlHost", b.signed_url_host.empty() ? nlohmann::json(nullptr)
                                                                           : nlohmann::json(b.signed_url_host)},
-                              {"maxObjectSize", opt(b.max_object_size)}});
+                              {"maxObjectSize", opt(b.max_object_size)},
+                              {"cors", cors_json(b.cors)}});
   for (const auto& k : kv)
     out["kv"].push_back({{"name", k.name},
                          {"ttlSeconds", opt(k.ttl_seconds)},

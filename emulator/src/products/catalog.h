@@ -20,6 +20,17 @@ struct EncryptionSpec {
   std::string secret_ref;
 };
 
+// One CORS rule of a bucket, R2's shape: which browser origins may use its public and signed
+// links, with which methods and request headers; what response headers they may read; how long
+// a preflight answer may be cached. Origins are exact, "*", or hold one '*' wildcard.
+struct CorsRule {
+  std::vector<std::string> origins;
+  std::vector<std::string> methods;  // GET, PUT, POST, DELETE, HEAD
+  std::vector<std::string> headers;  // allowed request headers; "*" = any
+  std::vector<std::string> expose;   // response headers exposed to the page
+  std::optional<int64_t> max_age_seconds;
+};
+
 struct BucketSpec {
   std::string name;
   bool is_public = false;                             // "access": "public" | "private" (default)
@@ -28,6 +39,7 @@ struct BucketSpec {
   std::optional<EncryptionSpec> encryption;
   std::string signed_url_host;                        // "https://cdn.example.com"; empty = emulator's URL
   std::optional<uint64_t> max_object_size;            // bytes ("maxObjectSize")
+  std::vector<CorsRule> cors;                         // "cors": links answer browsers per these rules
 };
 
 struct KvSpec {

@@ -236,9 +236,87 @@ void section(Checker& ck, const json& doc, const char* key, std::vector<Spec>& o
   }
 }
 
+// A list of strings, each non-empty.
+std::vector<std::string> strings(Checker& ck, const json& v, const std::string& field) {
+  std::vector<std::string> out;
+  if (!v.is_array()) {
+    ck.problem(field, "must be an array of strings (got " + shown(v) + ")");
+    return out;
+  }
+  for (size_t i = 0; i < v.size(); ++i)
+    if (auto s = ck.string(v[i], field + "[" + std::to_string(i) + "]", "")) out.push_back(*s);
+  return out;
+}
+
+// "cors": [rule, ...] or {"rules": [...]}; each rule in R2's shape
+// {"allowed": {"origins", "methods", "headers"}, "exposeHeaders", "maxAgeSeconds"} or S3's
+// {"AllowedOrigins", "AllowedMethods", "AllowedHeaders", "ExposeHeaders", "MaxAgeSeconds"}.
+std::vector<CorsRule> parse_cors(Checker& ck, const json& v, const std::string& path) {
+  std::vector<CorsRule> out;
+  const json* rules = &v;
+  if (v.is_object() && v.contains("rules")) {
+    ck.known_fields(v, path, {"rules"});
+    rules = &v["rules"];
+  }
+  if (!rules->is_array()) {
+    ck.problem(path, "must be an array of CORS rules such as {\"allowed\": {\"origins\": [\"http://localhost:3000\"], "
+                     "\"methods\": [\"GET\", \"PUT\"]}} (got " + shown(v) + ")");
+    return out;
+  }
+  static const std::vector<std::string> kMethods = {"GET", "PUT", "POST", "DELETE", "HEAD"};
+  for (size_t i = 0; i < rules->size(); ++i) {
+    const json& r = (*rules)[i];
+    std::string at = path + "[" + std::to_string(i) + "]";
+    if (!r.is_object()) {
+      ck.problem(at, "must be an object (got " + shown(r) + ")");
+      continue;
+    }
+    CorsRule rule;
+    auto list = [&](const json& obj, const char* name, const std::string& where) {
+      auto it = obj.find(name);
+      return it == obj.end() ? std::vector<std::string>{} : strings(ck, *it, where + "." + name);
+    };
+    if (r.contains("AllowedOrigins") || r.contains("AllowedMethods")) {
+      ck.known_fields(r, at, {"ID", "AllowedOrigins", "AllowedMethods", "AllowedHeaders", "ExposeHeaders", "MaxAgeSeconds"});
+      rule.origins = list(r, "AllowedOrigins", at);
+      rule.methods = list(r, "AllowedMethods", at);
+      rule.headers = list(r, "AllowedHeaders", at);
+      rule.expose = list(r, "ExposeHeaders", at);
+      if (auto it = r.find("MaxAgeSeconds"); it != r.end())
+        rule.max_age_seconds = ck.integer(*it, at + ".MaxAgeSeconds", 0, 86400, "seconds");
+    } else {
+      ck.known_fields(r, at, {"id", "allowed", "exposeHeaders", "maxAgeSeconds"});
+      auto allowed = r.find("allowed");
+      if (allowed == r.end() || !allowed->is_object()) {
+        ck.problem(at + ".allowed", "missing; give {\"origins\": [...], \"methods\": [...], \"headers\"?: [...]}");
+        continue;
+      }
+      ck.known_fields(*allowed, at + ".allowed", {"origins", "methods", "headers"});
+      rule.origins = list(*allowed, "origins", at + ".allowed");
+      rule.methods = list(*allowed, "methods", at + ".allowed");
+      rule.headers = list(*allowed, "headers", at + ".allowed");
+      rule.expose = list(r, "exposeHeaders", at);
+      if (auto it = r.find("maxAgeSeconds"); it != r.end())
+        rule.max_age_seconds = ck.integer(*it, at + ".maxAgeSeconds", 0, 86400, "seconds");
+    }
+    if (rule.origins.empty()) ck.problem(at, "allows no origin; list at least one (or \"*\")");
+    if (rule.methods.empty()) ck.problem(at, "allows no method; list at least one of GET, PUT, POST, DELETE, HEAD");
+    for (const auto& o : rule.origins)
+      if (std::count(o.begin(), o.end(), '*') > 1) ck.problem(at, "origin \"" + o + "\" may hold one '*' wildcard at most");
+    for (auto& m : rule.methods) {
+      for (char& c : m) c = char(std::toupper(static_cast<unsigned char>(c)));
+      if (std::find(kMethods.begin(), kMethods.end(), m) == kMethods.end())
+        ck.problem(at, "method \"" + m + "\" is not one of GET, PUT, POST, DELETE, HEAD");
+    }
+    out.push_back(std::move(rule));
+  }
+  return out;
+}
+
 void parse_bucket(Checker& ck, const json& e, const std::string& path, BucketSpec& b) {
   ck.known_fields(e, path, {"name", "access", "deleteAfterDays", "abortMultipartAfterDays", "encryption",
-                            "signedUrlHost", "maxObjectSize"});
+                            "signedUrlHost", "maxObjectSize", "cors"});
+  if (auto it = e.find("cors"); it != e.end()) b.cors = parse_cors(ck, *it, path + ".cors");
   if (auto it = e.find("access"); it != e.end()) {
     if (*it == "public") b.is_public = true;
     else if (*it != "private")

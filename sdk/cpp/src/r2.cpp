@@ -136,6 +136,11 @@ httplib::Headers get_headers(const R2GetOptions& o) {
   httplib::Headers h;
   if (o.range) h.emplace("Range", o.range->header());
   add_conditions(h, o.only_if);
+  // A conditional GET may be answered 304 with no body and no Content-Length (RFC 9110 15.4.5).
+  // cpp-httplib 0.11 then reads "until close", so it would wait out the server's idle timeout on
+  // a keep-alive connection; asking for close makes the 304 end where it should.
+  if (!o.only_if.etag_does_not_match.empty() || !o.only_if.uploaded_after.empty())
+    h.emplace("Connection", "close");
   return h;
 }
 

@@ -36,7 +36,7 @@ ojson meta_json(const d1::Meta& m, bool with_count) {
   return j;
 }
 
-void send_ordered(httplib::Response& res, const ojson& body) {
+void send_ordered(Response& res, const ojson& body) {
   res.status = 200;
   res.set_content(body.dump(-1, ' ', false, ojson::error_handler_t::replace), "application/json");
 }
@@ -59,18 +59,19 @@ Result<d1::StatementInput> statement_from(const json& obj) {
 
 // The body for POST; for GET, ?sql=...&params=<JSON array> (or a body when one was sent).
 Result<json> request_object(Call& c) {
-  if (c.req.method == "GET" && c.body.empty() && c.req.body.empty()) {
+  if (c.req.method == "GET" && c.body.empty()) {
     json obj = json::object();
     if (c.has_query("sql")) obj["sql"] = c.query("sql");
     if (c.has_query("params")) {
       std::string raw = c.query("params");
+      ERA_TRY(check_json_depth(raw, "the params query parameter"));
       json p = json::parse(raw, nullptr, false);
       if (p.is_discarded()) return fail(d1::errors::params_not_array());
       obj["params"] = std::move(p);
     }
     return obj;
   }
-  return parse_object(c.body.empty() ? std::string_view(c.req.body) : std::string_view(c.body));
+  return parse_object(c.body);
 }
 
 Status d1_query(Services& s, Call& c) {
@@ -79,6 +80,7 @@ Status d1_query(Services& s, Call& c) {
   if (!body) return fail(body.error());
   auto in = statement_from(*body);
   if (!in) return fail(in.error());
+  in->read_only = c.req.method == "GET";  // GET never changes state
   auto r = s.d1->query(c.ctx, c.ns, *in);
   if (!r) return fail(r.error());
   send_ordered(c.res, ojson{{"success", true},

@@ -157,7 +157,7 @@ Status r2_get(Services& s, Call& c) {
   c.res.status = 200;
   c.res.set_content_provider(
       total, "application/json",
-      [head, rest, body, size, b64_len](size_t off, size_t, httplib::DataSink& sink) {
+      [head, rest, body, size, b64_len](size_t off, size_t, DataSink& sink) {
         if (off < head.size()) return sink.write(head.data() + off, head.size() - off);
         uint64_t p = off - head.size();
         if (p < b64_len) {  // p is always a multiple of 4: every write below is whole groups

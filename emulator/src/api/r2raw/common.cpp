@@ -110,7 +110,7 @@ Status stream_body(Call& c, r2::BodyWriter& w, const UploadCap* cap) {
 
 void close_connection(Call& c) { c.res.set_header("Connection", "close"); }
 
-void send_body(httplib::Response& res, std::shared_ptr<r2::Body> body, uint64_t offset,
+void send_body(Response& res, std::shared_ptr<r2::Body> body, uint64_t offset,
                uint64_t length, const std::string& content_type) {
   if (length == 0) {
     res.set_content(std::string(), content_type);
@@ -118,7 +118,7 @@ void send_body(httplib::Response& res, std::shared_ptr<r2::Body> body, uint64_t 
   }
   res.set_content_provider(
       length, content_type,
-      [body = std::move(body), offset](size_t off, size_t len, httplib::DataSink& sink) {
+      [body = std::move(body), offset](size_t off, size_t len, DataSink& sink) {
         thread_local std::string buf(kChunk, '\0');
         size_t want = std::min(len, kChunk);
         auto n = body->read_at(offset + off, buf.data(), want);

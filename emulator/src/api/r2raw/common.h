@@ -45,7 +45,7 @@ Status stream_body(Call& c, r2::BodyWriter& w, const UploadCap* cap = nullptr);
 void close_connection(Call& c);
 
 // Serves [offset, offset+length) of the body without holding it in memory.
-void send_body(httplib::Response& res, std::shared_ptr<r2::Body> body, uint64_t offset,
+void send_body(Response& res, std::shared_ptr<r2::Body> body, uint64_t offset,
                uint64_t length, const std::string& content_type);
 
 // Custom metadata from a JSON object of strings (null/absent = none).

@@ -125,7 +125,7 @@ r2::Conditional conditional_from_headers(const Call& c) {
   return cond;
 }
 
-void object_headers(httplib::Response& res, const r2::ObjectMeta& m) {
+void object_headers(Response& res, const r2::ObjectMeta& m) {
   res.set_header("ETag", m.http_etag());
   res.set_header("Last-Modified", core::http_date(m.uploaded_ms));
   res.set_header("Accept-Ranges", "bytes");
@@ -199,7 +199,7 @@ Status r2http::serve_object(Services& s, Call& c) {
                                           std::to_string(g.meta.size));
   }
   if (!g.body) {  // HEAD: headers only, with the length a GET would send
-    c.res.set_content_provider(len, type, [](size_t, size_t, httplib::DataSink&) { return false; });
+    c.res.set_content_provider(len, type, [](size_t, size_t, DataSink&) { return false; });
     if (len == 0) c.res.set_content(std::string(), type);
     return {};
   }
@@ -254,6 +254,7 @@ Status raw_get(Services& s, Call& c) {
 }
 
 Status raw_put_part(Services& s, Call& c) {
+  ERA_TRY(target(c));
   std::string upload_id = c.query("uploadId");
   auto n = part_number(c);
   if (!n) return fail(n.error());
@@ -277,37 +278,55 @@ Status raw_put_part(Services& s, Call& c) {
   return {};
 }
 
+// A declared Content-Length over the single-PUT limit or the bucket's maxObjectSize is refused
+// at admission, before a byte of the body is read.
+Status raw_put_precheck(Services& s, Call& c) {
+  uint64_t limit = s.r2->options().max_put_bytes;
+  const uint64_t declared = s.r2->max_object_bytes(c.ns);
+  if (declared >= limit) return r2http::check_declared_length(c, limit, nullptr);
+  std::string cl = c.req.get_header_value("Content-Length");
+  Error over = r2::errors::bucket_object_too_large(c.ns, cl.empty() ? 0 : std::strtoull(cl.c_str(), nullptr, 10),
+                                                   declared);
+  return r2http::check_declared_length(c, declared, &over);
+}
+
 Status raw_put(Services& s, Call& c) {
   ERA_TRY(target(c));
-  if (c.has_query("uploadId")) return raw_put_part(s, c);
   return r2http::store_object(s, c);
+}
+
+Status raw_abort(Services& s, Call& c) {
+  ERA_TRY(target(c));
+  ERA_TRY(s.r2->abort_multipart(c.ctx, c.ns, c.key, c.query("uploadId")));
+  c.res.status = 204;
+  return {};
 }
 
 Status raw_delete(Services& s, Call& c) {
   ERA_TRY(target(c));
-  if (c.has_query("uploadId")) {
-    ERA_TRY(s.r2->abort_multipart(c.ctx, c.ns, c.key, c.query("uploadId")));
-    c.res.status = 204;
-    return {};
-  }
   ERA_TRY(s.r2->del(c.ctx, c.ns, c.key));
   c.res.status = 204;
   return {};
 }
 
-Status raw_post(Services& s, Call& c) {
+Status raw_create(Services& s, Call& c) {
   ERA_TRY(target(c));
-  if (c.has_query("uploads")) {
-    auto http = http_from_headers(c);
-    if (!http) return fail(http.error());
-    auto id = s.r2->create_multipart(c.ctx, c.ns, c.key, *http, custom_from_headers(c));
-    if (!id) return fail(id.error());
-    send_json(c.res, 200, {{"key", c.key}, {"uploadId", *id}});
-    return {};
-  }
-  if (!c.has_query("uploadId"))
-    return fail(r2::errors::invalid_argument(
-        "POST on an object needs ?uploads (create a multipart upload) or ?uploadId=U (complete it)"));
+  auto http = http_from_headers(c);
+  if (!http) return fail(http.error());
+  auto id = s.r2->create_multipart(c.ctx, c.ns, c.key, *http, custom_from_headers(c));
+  if (!id) return fail(id.error());
+  send_json(c.res, 200, {{"key", c.key}, {"uploadId", *id}});
+  return {};
+}
+
+Status raw_post(Services&, Call& c) {
+  ERA_TRY(target(c));
+  return fail(r2::errors::invalid_argument(
+      "POST on an object needs ?uploads (create a multipart upload) or ?uploadId=U (complete it)"));
+}
+
+Status raw_complete(Services& s, Call& c) {
+  ERA_TRY(target(c));
   auto body = parse_object(c.body);
   if (!body) return fail(body.error());
   auto parts = body->find("parts");
@@ -336,15 +355,22 @@ void add_r2raw_routes(Router& r, Services& s) {
   r.add("GET", "/api/r2/{bucket}", Service::r2, Op::list, bind_services(s, raw_list),
         "List objects as JSON: ?prefix=&delimiter=&cursor=&startAfter=&limit=(1-1000)&include=");
   r.add("GET", "/api/r2/{bucket}/{key+}", Service::r2, Op::get, bind_services(s, raw_get),
-        "Stream an object (Range, If-*; HEAD for headers only)");
+        "Stream an object (Range, If-*); HEAD: headers only (op head)");
+  r.add("PUT", "/api/r2/{bucket}/{key+}?uploadId", Service::r2, Op::multipart_upload,
+        bind_services(s, raw_put_part), "Upload one part of a multipart upload (streamed)", /*stream_body=*/true);
   r.add("PUT", "/api/r2/{bucket}/{key+}", Service::r2, Op::put, bind_services(s, raw_put),
-        "Stream a raw body in (headers: Content-*, X-Era-Meta-*, checksums, If-*); "
-        "?uploadId=&partNumber= uploads a multipart part",
-        /*stream_body=*/true);
+        "Stream a raw body in (headers: Content-*, X-Era-Meta-*, checksums, If-*)", /*stream_body=*/true,
+        bind_services(s, raw_put_precheck));
+  r.add("DELETE", "/api/r2/{bucket}/{key+}?uploadId", Service::r2, Op::multipart_abort, bind_services(s, raw_abort),
+        "Abort a multipart upload");
   r.add("DELETE", "/api/r2/{bucket}/{key+}", Service::r2, Op::del, bind_services(s, raw_delete),
-        "Delete an object (204 also when missing); ?uploadId= aborts a multipart upload");
+        "Delete an object (204 also when missing)");
+  r.add("POST", "/api/r2/{bucket}/{key+}?uploads", Service::r2, Op::multipart_create, bind_services(s, raw_create),
+        "Create a multipart upload: {key, uploadId}");
+  r.add("POST", "/api/r2/{bucket}/{key+}?uploadId", Service::r2, Op::multipart_complete,
+        bind_services(s, raw_complete), "Complete a multipart upload with {parts:[{partNumber, etag}]}");
   r.add("POST", "/api/r2/{bucket}/{key+}", Service::r2, Op::multipart_create, bind_services(s, raw_post),
-        "?uploads creates a multipart upload; ?uploadId= completes it with {parts:[{partNumber, etag}]}");
+        "Without ?uploads or ?uploadId: 400 naming both");
 }
 
 }  // namespace era::api

@@ -1,0 +1,729 @@
+#include "api/http_server.h"
+
+#include <cctype>
+#include <poll.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/log.h"
+
+namespace era::api {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+using ms = std::chrono::milliseconds;
+
+constexpr size_t kIdleRead = 1024;            // first read of a new request: small for idle connections
+constexpr size_t kHeadRead = 16 * 1024;       // further reads of a head
+constexpr size_t kBodyChunk = 256 * 1024;     // body bytes per read
+constexpr size_t kPrefetch = 64 * 1024;       // a streamed body's bytes read before a thread is taken
+constexpr uint64_t kDrainMax = 1 << 20;       // unread body a kept-alive connection still skips
+constexpr auto kLinger = std::chrono::seconds(2);  // after refusing unread bytes: let the client read
+constexpr auto kTick = ms(200);               // blocking I/O checks stop() this often
+constexpr uint64_t kBytesPerGraceSecond = 64 * 1024;  // body deadline: +1 s per 64 KiB received
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool has_control_bytes(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+// A blocking view of a non-blocking socket, for the handler thread: each read or write waits in
+// poll() in kTick steps up to a deadline, and gives up when the server stops. Meets Beast's
+// SyncReadStream / SyncWriteStream, so Beast's own read/write algorithms run over it.
+class TimedSocket {
+ public:
+  using executor_type = tcp::socket::executor_type;
+  TimedSocket(tcp::socket& s, const std::atomic<bool>& stopping) : s_(s), stopping_(stopping) {}
+  executor_type get_executor() { return s_.get_executor(); }
+  void deadline(SteadyClock::time_point d) { deadline_ = d; }
+  void deadline_in(ms d) { deadline_ = SteadyClock::now() + d; }
+
+  template <class Buffers>
+  size_t read_some(const Buffers& b, beast::error_code& ec) {
+    for (;;) {
+      size_t n = s_.read_some(b, ec);
+      if (ec != net::error::would_block && ec != net::error::try_again) return n;
+      if (!wait(POLLIN, ec)) return 0;
+    }
+  }
+  template <class Buffers>
+  size_t read_some(const Buffers& b) {
+    beast::error_code ec;
+    size_t n = read_some(b, ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
+  template <class Buffers>
+  size_t write_some(const Buffers& b, beast::error_code& ec) {
+    for (;;) {
+      size_t n = s_.write_some(b, ec);
+      if (ec != net::error::would_block && ec != net::error::try_again) return n;
+      if (!wait(POLLOUT, ec)) return 0;
+    }
+  }
+  template <class Buffers>
+  size_t write_some(const Buffers& b) {
+    beast::error_code ec;
+    size_t n = write_some(b, ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
+
+ private:
+  bool wait(short events, beast::error_code& ec) {
+    for (;;) {
+      if (stopping_) {
+        ec = net::error::operation_aborted;
+        return false;
+      }
+      auto now = SteadyClock::now();
+      if (now >= deadline_) {
+        ec = beast::error::timeout;
+        return false;
+      }
+      auto left = std::chrono::duration_cast<ms>(deadline_ - now);
+      pollfd p{s_.native_handle(), events, 0};
+      int r = ::poll(&p, 1, int(std::min(left, kTick).count()) + 1);
+      if (r > 0) {
+        ec = {};
+        return true;
+      }
+      if (r < 0 && errno != EINTR) {
+        ec = beast::error_code(errno, boost::system::system_category());
+        return false;
+      }
+    }
+  }
+  tcp::socket& s_;
+  const std::atomic<bool>& stopping_;
+  SteadyClock::time_point deadline_ = SteadyClock::now();
+};
+
+class Connection;
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(HttpApp& a, HttpLimits l) : app(a), lim(l) {}
+  HttpApp& app;
+  HttpLimits lim;
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> open{0};
+  // Declared before the io_context: connections still queued in it unregister on destruction.
+  std::mutex mu;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> conns;
+  std::condition_variable cv;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  net::steady_timer accept_retry{ioc};
+
+  void accept();
+};
+
+namespace {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(HttpServer::Impl& s, tcp::socket sock)
+      : s_(s), stream_(std::move(sock)), hold_(stream_.get_executor()) {}
+
+  ~Connection() {
+    std::lock_guard lock(s_.mu);
+    s_.conns.erase(this);
+    if (--s_.open == 0) s_.cv.notify_all();
+  }
+
+  void start() {
+    {
+      std::lock_guard lock(s_.mu);
+      s_.conns.emplace(this, weak_from_this());
+      ++s_.open;
+    }
+    beast::error_code ec;
+    auto& sock = stream_.socket();
+    sock.set_option(tcp::no_delay(true), ec);
+    sock.non_blocking(true, ec);
+    auto ep = sock.remote_endpoint(ec);
+    if (!ec) {
+      remote_addr_ = ep.address().to_string();
+      remote_port_ = ep.port();
+    }
+    read_head();
+  }
+
+  auto executor() { return stream_.get_executor(); }
+
+  // From stop(), on this connection's strand: end whatever it waits for.
+  void on_stop() {
+    beast::error_code ec;
+    hold_.cancel();
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.cancel();
+  }
+
+ private:
+  std::string_view input() const {
+    auto b = buf_.data();
+    return {static_cast<const char*>(b.data()), b.size()};
+  }
+
+  // ---- the head --------------------------------------------------------------------------
+
+  void read_head() {
+    std::string_view in = input();
+    while (in.starts_with("\r\n")) {  // blank lines between requests (RFC 9112 §2.2)
+      buf_.consume(2);
+      in = input();
+    }
+    if (size_t end = in.find("\r\n\r\n"); end != std::string_view::npos) return on_head(end + 4);
+    if (in.size() > s_.lim.max_head)
+      return refuse(431, "request line and headers exceed " + std::to_string(s_.lim.max_head) + " bytes");
+    bool idle = in.empty();
+    if (idle) {
+      if (s_.stopping) return close();
+      buf_.shrink_to_fit();
+      head_started_.reset();
+      stream_.expires_after(ms(s_.lim.idle_timeout_ms));
+    } else {
+      if (!head_started_) head_started_ = SteadyClock::now();
+      stream_.expires_at(*head_started_ + ms(s_.lim.header_timeout_ms));
+    }
+    stream_.async_read_some(buf_.prepare(idle ? kIdleRead : kHeadRead),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->buf_.commit(n);
+                              if (ec && n == 0) return self->close();  // closed, idle/header timeout, stop
+                              if (!self->head_started_) self->head_started_ = SteadyClock::now();
+                              self->read_head();
+                            });
+  }
+
+  void on_head(size_t head_len) {
+    std::string_view head = input().substr(0, head_len);
+    if (head.find("\r\n ") != std::string_view::npos || head.find("\r\n\t") != std::string_view::npos)
+      return refuse(400, "obs-fold (a header line continued with leading space or tab) is not accepted");
+    parser_.emplace();
+    parser_->header_limit(std::uint32_t(s_.lim.max_head + 4));
+    parser_->body_limit(boost::none);
+    beast::error_code ec;
+    parser_->put(net::buffer(head.data(), head.size()), ec);
+    buf_.consume(head_len);
+    if (ec || !parser_->is_header_done()) return refuse(400, framing_message(ec));
+    auto& msg = parser_->get();
+
+    // Transfer codings: chunked only, once, last (RFC 9112 §6.1).
+    std::vector<std::string> codings;
+    for (auto [it, end] = msg.equal_range(http::field::transfer_encoding); it != end; ++it) {
+      std::string_view list = it->value();
+      while (!list.empty()) {
+        size_t comma = list.find(',');
+        std::string_view t = trim(list.substr(0, comma));
+        if (!t.empty()) codings.emplace_back(t);
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+      }
+    }
+    for (const auto& c : codings)
+      if (!iequals(c, "chunked"))
+        return refuse(501, "Transfer-Encoding \"" + c.substr(0, 40) + "\" is not supported (only chunked is)");
+    if (codings.size() > 1) return refuse(400, "Transfer-Encoding names chunked more than once");
+    if (!codings.empty() && !parser_->chunked()) return refuse(400, "malformed Transfer-Encoding");
+
+    req_ = Request();
+    res_ = Response();
+    req_.method = std::string(msg.method_string());
+    req_.target = std::string(msg.target());
+    req_.version = msg.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+    for (const auto& f : msg) req_.headers.emplace(std::string(f.name_string()), std::string(f.value()));
+    req_.remote_addr = remote_addr_;
+    req_.remote_port = remote_port_;
+    std::string_view target = req_.target;
+    if (target.starts_with("http://") || target.starts_with("https://")) {  // absolute-form
+      size_t slash = target.find('/', target.find("//") + 2);
+      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+    if (target.empty() || (target[0] != '/' && !(target == "*" && req_.method == "OPTIONS")))
+      return refuse(400, "request target must be a path starting with '/'");
+    size_t q = target.find('?');
+    req_.path = percent_decode(target.substr(0, q), false);
+    if (q != std::string_view::npos) parse_query(target.substr(q + 1), req_.params);
+    keep_alive_ = msg.keep_alive();
+    expect_continue_ = iequals(msg[http::field::expect], "100-continue");
+    continue_sent_ = false;
+    broken_ = false;
+    body_.clear();
+    received_ = 0;
+
+    try {
+      adm_ = s_.app.admit(req_, res_);
+    } catch (const std::exception& e) {
+      return internal_error(e.what());
+    }
+    if (!adm_.pending) return respond();
+    if (parser_->is_done()) return hold();
+    body_started_ = SteadyClock::now();
+    if (adm_.body == HttpApp::Admission::Body::buffer) {
+      auto cl = parser_->content_length();
+      if (cl && *cl > adm_.limit)
+        return refuse(413, "request body of " + std::to_string(*cl) + " bytes exceeds this route's limit of " +
+                               std::to_string(adm_.limit) + " bytes");
+      parser_->body_limit(adm_.limit);
+      return read_body(false);
+    }
+    if (expect_continue_) return hold();  // the client waits for 100 Continue: nothing to prefetch
+    read_body(true);
+  }
+
+  std::string framing_message(beast::error_code ec) const {
+    if (ec == http::error::multiple_content_length) return "differing Content-Length headers";
+    if (ec == http::error::bad_content_length) return "malformed Content-Length (or Content-Length with Transfer-Encoding)";
+    if (ec == http::error::bad_transfer_encoding) return "Transfer-Encoding together with Content-Length";
+    if (ec == http::error::bad_version) return "unsupported HTTP version (HTTP/1.1 or HTTP/1.0)";
+    if (ec == http::error::bad_method) return "malformed request method";
+    if (ec == http::error::bad_target) return "malformed request target";
+    if (ec == http::error::bad_field) return "malformed header name";
+    if (ec == http::error::bad_value) return "header value with NUL, CR or LF";
+    if (ec == http::error::header_limit) return "request line and headers too large";
+    return "malformed request: " + ec.message();
+  }
+
+  // ---- the body --------------------------------------------------------------------------
+
+  SteadyClock::time_point body_deadline() const {
+    return body_started_ + ms(s_.lim.body_timeout_ms) + std::chrono::seconds(received_ / kBytesPerGraceSecond);
+  }
+
+  // Asynchronously: the whole body (buffered routes), or its first kPrefetch bytes (streamed).
+  void read_body(bool prefetch) {
+    if (parser_->is_done() || (prefetch && body_.size() >= kPrefetch)) return hold();
+    if (expect_continue_ && !continue_sent_) {
+      continue_sent_ = true;
+      auto msg = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      stream_.expires_after(ms(s_.lim.body_timeout_ms));
+      return http::async_write(stream_, *msg, [self = shared_from_this(), msg, prefetch](beast::error_code ec, size_t) {
+        if (ec) return self->close();
+        self->read_body(prefetch);
+      });
+    }
+    auto cl = parser_->content_length_remaining();
+    size_t room = cl ? size_t(std::min<uint64_t>(*cl, kBodyChunk)) : kBodyChunk;
+    size_t old = body_.size();
+    body_.resize(old + room);
+    auto& b = parser_->get().body();
+    b.data = body_.data() + old;
+    b.size = room;
+    b.more = true;
+    stream_.expires_at(body_deadline());
+    http::async_read(stream_, buf_, *parser_, [self = shared_from_this(), old, room, prefetch](beast::error_code ec, size_t) {
+      size_t got = room - self->parser_->get().body().size;
+      self->body_.resize(old + got);
+      self->received_ += got;
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec == http::error::body_limit)
+        return self->refuse(413, "request body exceeds this route's limit of " + std::to_string(self->adm_.limit) + " bytes");
+      if (ec == http::error::bad_chunk || ec == http::error::bad_chunk_extension)
+        return self->refuse(400, "malformed chunked body");
+      if (ec == http::error::partial_message || ec == http::error::end_of_stream || ec == net::error::eof)
+        return self->refuse(400, "the request body ended after " + std::to_string(self->received_) +
+                                     " bytes, before its end (" +
+                                     (self->parser_->chunked() ? std::string("no last chunk")
+                                                               : "Content-Length " + std::to_string(*self->parser_->content_length())) +
+                                     "); nothing was done");
+      if (ec) return self->close();  // ended early, timed out, or stop: never handed to a handler
+      self->read_body(prefetch);
+    });
+  }
+
+  // The handler's blocking reader for a streamed body: the prefetched bytes, then the rest.
+  bool read_streamed(const ContentReceiver& recv) {
+    if (!body_.empty()) {
+      std::string first = std::move(body_);
+      body_.clear();
+      if (!recv(first.data(), first.size())) return false;
+    }
+    TimedSocket ts(stream_.socket(), s_.stopping);
+    beast::error_code ec;
+    if (expect_continue_ && !continue_sent_ && !parser_->is_done()) {
+      continue_sent_ = true;
+      http::response<http::empty_body> msg(http::status::continue_, 11);
+      ts.deadline_in(ms(s_.lim.body_timeout_ms));
+      http::write(ts, msg, ec);
+      if (ec) return broken_ = true, false;
+    }
+    thread_local std::unique_ptr<char[]> chunk(new char[kBodyChunk]);
+    while (!parser_->is_done()) {
+      auto& b = parser_->get().body();
+      b.data = chunk.get();
+      b.size = kBodyChunk;
+      b.more = true;
+      ts.deadline(body_deadline());
+      http::read(ts, buf_, *parser_, ec);
+      if (ec == http::error::need_buffer) ec = {};
+      size_t got = kBodyChunk - parser_->get().body().size;
+      received_ += got;
+      if (got && !recv(chunk.get(), got)) return false;
+      if (ec) return broken_ = true, false;
+    }
+    return true;
+  }
+
+  // ---- the handler -----------------------------------------------------------------------
+
+  void hold() {
+    int64_t wait = 0;
+    try {
+      wait = s_.app.hold_ms(*adm_.pending, req_, res_);
+    } catch (const std::exception& e) {
+      return internal_error(e.what());
+    }
+    if (wait <= 0 || s_.stopping) return run();
+    hold_.expires_after(ms(wait));
+    hold_.async_wait([self = shared_from_this()](beast::error_code) { self->run(); });
+  }
+
+  void run() {
+    ContentReader reader = [this](const ContentReceiver& recv) { return read_streamed(recv); };
+    bool stream = adm_.body == HttpApp::Admission::Body::stream;
+    try {
+      s_.app.handle(*adm_.pending, req_, res_, stream ? std::string() : std::move(body_), stream ? &reader : nullptr);
+    } catch (const std::exception& e) {
+      log::error("INTERNAL error on ", req_.method, " ", req_.path, ": ", e.what());
+      return internal_error(e.what());
+    } catch (...) {
+      log::error("INTERNAL error on ", req_.method, " ", req_.path, ": unknown exception");
+      return internal_error("unknown exception");
+    }
+    adm_.pending.reset();
+    respond();
+  }
+
+  void internal_error(const std::string& what) {
+    adm_.pending.reset();
+    res_ = Response();
+    s_.app.refuse(res_, 500, "internal error: " + what);
+    respond();
+  }
+
+  // ---- the response ----------------------------------------------------------------------
+
+  void refuse(int status, const std::string& message) {
+    adm_.pending.reset();
+    res_ = Response();
+    s_.app.refuse(res_, status, message);
+    res_.close = true;
+    unread_ = true;  // whatever follows on this connection is not read
+    write_response();
+  }
+
+  void respond() {
+    unread_ = parser_ && !parser_->is_done();
+    write_response();
+  }
+
+  template <class Msg>
+  void fill_head(Msg& m, bool close) {
+    m.result(http::int_to_status(unsigned(res_.status)));
+    m.version(11);
+    for (const auto& [name, value] : res_.headers) {
+      if (iequals(name, "Connection") || iequals(name, "Transfer-Encoding") || iequals(name, "Content-Length")) continue;
+      if (has_control_bytes(name) || has_control_bytes(value)) {
+        log::warn("dropped response header ", name, ": it holds CR, LF or NUL");
+        continue;
+      }
+      m.insert(name, value);
+    }
+    m.keep_alive(!close);
+  }
+
+  void write_response() {
+    if (res_.abort) return abort_connection();
+    if (res_.status == -1) res_.status = 200;
+    if (iequals(res_.get_header_value("Connection"), "close")) res_.close = true;
+    bool close = !keep_alive_ || res_.close || s_.stopping || broken_ || res_.truncate_after.has_value();
+    drain_ = false;
+    if (unread_ && !close) {
+      auto left = parser_->content_length_remaining();
+      if (!parser_->chunked() && left && *left <= kDrainMax && (!expect_continue_ || continue_sent_)) drain_ = true;
+      else close = true;
+    }
+    close_after_ = close;
+    const bool must_close = close;
+
+    const bool head = req_.method == "HEAD";
+    const bool bodyless = res_.status < 200 || res_.status == 204 || res_.status == 304;
+    const bool has_body = !res_.body.empty() || res_.provider;
+    if (!bodyless && has_body && !res_.has_header("Content-Type")) res_.set_header("Content-Type", "text/plain");
+
+    if (head || bodyless) {
+      auto msg = std::make_shared<http::response<http::empty_body>>();
+      fill_head(*msg, close);
+      if (!bodyless) {
+        std::string declared = res_.get_header_value("Content-Length");
+        if (!declared.empty()) msg->set(http::field::content_length, declared);
+        else msg->content_length(res_.provider ? res_.content_length : res_.body.size());
+      }
+      return async_send(msg);
+    }
+    if (res_.provider) return write_streamed(must_close);
+    auto msg = std::make_shared<http::response<http::string_body>>();
+    fill_head(*msg, close);
+    msg->content_length(res_.body.size());
+    msg->body() = std::move(res_.body);
+    if (res_.truncate_after && *res_.truncate_after < msg->body().size()) msg->body().resize(*res_.truncate_after);
+    async_send(msg);
+  }
+
+  template <class Msg>
+  void async_send(std::shared_ptr<Msg> msg) {
+    stream_.expires_after(ms(s_.lim.body_timeout_ms));
+    http::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->after_write();
+    });
+  }
+
+  // A streamed body from the provider, written from this (handler) thread.
+  void write_streamed(bool close_conn) {
+    http::response<http::buffer_body> msg;
+    fill_head(msg, close_conn);
+    if (res_.chunked) msg.chunked(true);
+    else msg.content_length(res_.content_length);
+    http::response_serializer<http::buffer_body> sr(msg);
+    TimedSocket ts(stream_.socket(), s_.stopping);
+    const uint64_t limit = res_.truncate_after.value_or(UINT64_MAX);
+    uint64_t offset = 0;
+    bool ok = true, finished = false;
+    beast::error_code ec;
+    DataSink sink;
+    sink.write = [&](const char* d, size_t n) {
+      if (!ok) return false;
+      size_t take = size_t(std::min<uint64_t>(n, limit - offset));
+      msg.body().data = const_cast<char*>(d);
+      msg.body().size = take;
+      msg.body().more = true;
+      ts.deadline_in(ms(s_.lim.body_timeout_ms));
+      http::write(ts, sr, ec);
+      if (ec == http::error::need_buffer) ec = {};
+      offset += take;
+      ok = !ec && take == n;
+      return ok;
+    };
+    sink.done = [&] { finished = true; };
+    try {
+      if (res_.chunked) {
+        while (ok && !finished)
+          if (!res_.provider(offset, 0, sink)) ok = false;
+      } else {
+        while (ok && offset < res_.content_length)
+          if (!res_.provider(offset, res_.content_length - offset, sink)) ok = false;
+      }
+    } catch (const std::exception& e) {
+      log::error("response body of ", req_.method, " ", req_.path, " failed: ", e.what());
+      ok = false;
+    }
+    if (ok) {
+      msg.body().data = nullptr;
+      msg.body().size = 0;
+      msg.body().more = false;
+      ts.deadline_in(ms(s_.lim.body_timeout_ms));
+      http::write(ts, sr, ec);
+      ok = !ec;
+    }
+    res_ = Response();
+    if (!ok) return close();
+    after_write();
+  }
+
+  void after_write() {
+    res_ = Response();
+    if (close_after_) return unread_ ? linger_close() : close();
+    if (drain_) return drain();
+    next();
+  }
+
+  void next() {
+    parser_.reset();
+    head_started_.reset();
+    body_.clear();
+    body_.shrink_to_fit();
+    read_head();
+  }
+
+  // A small body the handler left unread: skip it and keep the connection.
+  void drain() {
+    if (parser_->is_done()) return next();
+    auto& b = parser_->get().body();
+    thread_local char sink[16 * 1024];
+    b.data = sink;
+    b.size = sizeof sink;
+    b.more = true;
+    stream_.expires_at(body_deadline());
+    http::async_read(stream_, buf_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) return self->close();
+      self->drain();
+    });
+  }
+
+  // After a final answer that left request bytes unread: stop sending, then keep reading (and
+  // discarding) for a while, so a client still writing its body reads the answer instead of a
+  // connection reset.
+  void linger_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (!linger_until_) linger_until_ = SteadyClock::now() + kLinger;
+    if (SteadyClock::now() >= *linger_until_ || s_.stopping) return close();
+    buf_.clear();
+    stream_.expires_at(*linger_until_);
+    stream_.async_read_some(buf_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->linger_close();
+    });
+  }
+
+  void abort_connection() {
+    beast::error_code ec;
+    stream_.socket().set_option(net::socket_base::linger(true, 0), ec);
+    stream_.socket().close(ec);
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  HttpServer::Impl& s_;
+  beast::tcp_stream stream_;
+  net::steady_timer hold_;
+  beast::flat_buffer buf_;
+  std::optional<http::request_parser<http::buffer_body>> parser_;
+  std::string remote_addr_;
+  int remote_port_ = -1;
+  std::optional<SteadyClock::time_point> head_started_;
+  std::optional<SteadyClock::time_point> linger_until_;
+  SteadyClock::time_point body_started_;
+  Request req_;
+  Response res_;
+  HttpApp::Admission adm_;
+  std::string body_;
+  uint64_t received_ = 0;
+  bool keep_alive_ = true;
+  bool expect_continue_ = false;
+  bool continue_sent_ = false;
+  bool broken_ = false;
+  bool unread_ = false;
+  bool drain_ = false;
+  bool close_after_ = false;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
+    if (stopping || !acceptor.is_open()) return;
+    if (!ec) {
+      std::make_shared<Connection>(*this, std::move(sock))->start();
+      return accept();
+    }
+    // Out of file descriptors or a transient error: try again shortly rather than spin.
+    log::warn("accept failed: ", ec.message());
+    accept_retry.expires_after(ms(50));
+    accept_retry.async_wait([this](beast::error_code) {
+      if (!stopping) accept();
+    });
+  });
+}
+
+HttpServer::HttpServer(HttpApp& app, HttpLimits limits) : impl_(std::make_unique<Impl>(app, limits)) {
+  // Thousands of keep-alive clients need thousands of descriptors: raise the soft limit to the hard one.
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+HttpServer::~HttpServer() = default;
+
+Result<int> HttpServer::bind(const std::string& host, int port) {
+  beast::error_code ec;
+  std::string h = host == "localhost" ? "127.0.0.1" : host;
+  auto addr = net::ip::make_address(h, ec);
+  if (ec) return fail(Code::START_FAILED, "cannot bind \"" + host + "\": not an IP address");
+  tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::string why = ec.message();  // "Address already in use" → "address already in use"
+    if (!why.empty()) why[0] = char(std::tolower(static_cast<unsigned char>(why[0])));
+    return fail(Code::START_FAILED, "cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
+  }
+  impl_->accept();
+  return int(a.local_endpoint().port());
+}
+
+void HttpServer::serve() {
+  Impl& s = *impl_;
+  auto work = net::make_work_guard(s.ioc);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < std::max<size_t>(1, s.lim.threads); ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  {
+    std::unique_lock lock(s.mu);
+    s.cv.wait(lock, [&] { return s.stopping.load(); });
+    // Connections were told to close; give in-flight requests up to a second to finish.
+    s.cv.wait_for(lock, std::chrono::seconds(1), [&] { return s.open == 0; });
+  }
+  work.reset();
+  if (s.open > 0) s.ioc.stop();  // what is left is ended; handlers still running finish first
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::stop() {
+  Impl& s = *impl_;
+  if (s.stopping.exchange(true)) return;
+  net::post(s.ioc, [&s] {
+    beast::error_code ec;
+    s.acceptor.close(ec);
+    s.accept_retry.cancel();
+  });
+  std::vector<std::shared_ptr<Connection>> live;
+  {
+    std::lock_guard lock(s.mu);
+    for (auto& [p, w] : s.conns)
+      if (auto c = w.lock()) live.push_back(std::move(c));
+    s.cv.notify_all();
+  }
+  for (auto& c : live) net::post(c->executor(), [c] { c->on_stop(); });
+}
+
+size_t HttpServer::open_connections() const { return impl_->open; }
+
+}  // namespace era::api
