@@ -9,14 +9,6 @@
 namespace era::api {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
-
 bool contains_ci(const std::vector<std::string>& list, std::string_view v) {
   return std::any_of(list.begin(), list.end(), [&](const std::string& x) { return iequals(x, v); });
 }
@@ -52,7 +44,7 @@ std::vector<std::string> split_list(std::string_view s) {
     std::string_view t = s.substr(0, comma);
     while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
     while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-    if (!t.empty()) out.push_back(lower(t));
+    if (!t.empty()) out.push_back(ascii_lower(t));
     s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
   }
   return out;
@@ -81,7 +73,7 @@ std::string host_of(std::string_view h) {
   } else if (size_t colon = host.rfind(':'); colon != std::string_view::npos) {
     host = host.substr(0, colon);
   }
-  std::string out = lower(host);
+  std::string out = ascii_lower(host);
   if (out.ends_with('.')) out.pop_back();
   return out;
 }

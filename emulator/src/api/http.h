@@ -81,6 +81,9 @@ struct Response {
 
 // Percent-decoding of a path (no '+' rule) or a query component ('+' is a space).
 std::string percent_decode(std::string_view s, bool plus_is_space);
+// ASCII case folding for header names, schemes and tokens (RFC 9110 compares them so).
+std::string ascii_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
 // name=value&... into params, each side decoded.
 void parse_query(std::string_view query, Params& out);
 

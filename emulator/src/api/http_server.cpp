@@ -37,12 +37,6 @@ constexpr auto kLinger = std::chrono::seconds(2);  // after refusing unread byte
 constexpr auto kTick = ms(200);               // blocking I/O checks stop() this often
 constexpr uint64_t kBytesPerGraceSecond = 64 * 1024;  // body deadline: +1 s per 64 KiB received
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -64,38 +58,42 @@ class TimedSocket {
   void deadline(SteadyClock::time_point d) { deadline_ = d; }
   void deadline_in(ms d) { deadline_ = SteadyClock::now() + d; }
 
+  // SyncReadStream / SyncWriteStream: both overloads of each, over one retry loop.
   template <class Buffers>
   size_t read_some(const Buffers& b, beast::error_code& ec) {
-    for (;;) {
-      size_t n = s_.read_some(b, ec);
-      if (ec != net::error::would_block && ec != net::error::try_again) return n;
-      if (!wait(POLLIN, ec)) return 0;
-    }
+    return retry(POLLIN, ec, [&] { return s_.read_some(b, ec); });
   }
   template <class Buffers>
   size_t read_some(const Buffers& b) {
-    beast::error_code ec;
-    size_t n = read_some(b, ec);
-    if (ec) throw beast::system_error(ec);
-    return n;
+    return or_throw([&](beast::error_code& ec) { return read_some(b, ec); });
   }
   template <class Buffers>
   size_t write_some(const Buffers& b, beast::error_code& ec) {
-    for (;;) {
-      size_t n = s_.write_some(b, ec);
-      if (ec != net::error::would_block && ec != net::error::try_again) return n;
-      if (!wait(POLLOUT, ec)) return 0;
-    }
+    return retry(POLLOUT, ec, [&] { return s_.write_some(b, ec); });
   }
   template <class Buffers>
   size_t write_some(const Buffers& b) {
+    return or_throw([&](beast::error_code& ec) { return write_some(b, ec); });
+  }
+
+ private:
+  // Runs a non-blocking socket op until it does not say "would block", waiting for `events`.
+  template <class Op>
+  size_t retry(short events, beast::error_code& ec, Op op) {
+    for (;;) {
+      size_t n = op();
+      if (ec != net::error::would_block && ec != net::error::try_again) return n;
+      if (!wait(events, ec)) return 0;
+    }
+  }
+  template <class Op>
+  static size_t or_throw(Op op) {
     beast::error_code ec;
-    size_t n = write_some(b, ec);
+    size_t n = op(ec);
     if (ec) throw beast::system_error(ec);
     return n;
   }
 
- private:
   bool wait(short events, beast::error_code& ec) {
     for (;;) {
       if (stopping_) {

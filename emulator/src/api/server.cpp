@@ -152,9 +152,7 @@ HttpApp::Admission Server::admit(Request& req, Response& res) {
   if (!token.empty() && !is_token_free(req.path)) {
     std::string auth = req.get_header_value("Authorization");
     // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared in constant time.
-    std::string scheme = auth.substr(0, 7);
-    for (char& c : scheme) c = char(std::tolower(static_cast<unsigned char>(c)));
-    bool bearer = scheme == "bearer ";
+    bool bearer = iequals(std::string_view(auth).substr(0, 7), "bearer ");
     if (!bearer || !core::constant_time_equal(auth.substr(7), token)) {
       send_error(res, Error(Code::UNAUTHORIZED, "missing or wrong bearer token"));
       if (!cors_origin.empty()) add_api_cors(res, cors_origin);
