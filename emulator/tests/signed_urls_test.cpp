@@ -279,6 +279,36 @@ TEST_CASE("signed PUT over maxBytes is refused by Content-Length and mid-stream;
   CHECK(exact_cl->status == 200);
 }
 
+TEST_CASE("a signed upload that is refused anyway is answered from its head, before any body byte",
+          "[signed][http]") {
+  Emu emu(frozen());
+  std::string p = path_of(sign(emu, {{"bucket", "up"}, {"key", "early"}, {"method", "PUT"}, {"maxBytes", 10},
+                                     {"oneTime", true}})["url"]);
+  // Heads only: were the server waiting for the declared body, these would stall until the body
+  // deadline instead of answering at once (raw_exchange reads until the server closes).
+  auto head_only = [&](const std::string& path, const std::string& length) {
+    return raw_exchange(emu.emu->port(),
+                        "PUT " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + length + "\r\n\r\n",
+                        false);
+  };
+  auto code_of = [](const std::string& resp) { return json::parse(resp.substr(resp.find("\r\n\r\n") + 4))["code"]; };
+  std::string over = head_only(p, "1000000000");
+  CHECK(over.starts_with("HTTP/1.1 403"));
+  CHECK(code_of(over) == "SIGNED_URL_TOO_LARGE");
+  std::string forged = head_only(with_param(p, "X-Era-Max-Bytes", "2000000000"), "1000000000");
+  CHECK(forged.starts_with("HTTP/1.1 403"));
+  CHECK(code_of(forged) == "SIGNED_URL_BAD_SIGNATURE");
+  // Over the engine's single-PUT limit with no maxBytes on the URL: R2's own EntityTooLarge (400).
+  std::string open_url = path_of(sign(emu, {{"bucket", "up"}, {"key", "big"}, {"method", "PUT"}})["url"]);
+  std::string huge = head_only(open_url, "999999999999");
+  CHECK(huge.starts_with("HTTP/1.1 400"));
+  CHECK(code_of(huge) == "R2_ENTITY_TOO_LARGE");
+  // None of that used up the one-time URL.
+  auto ok = emu.put_raw(p, "0123456789");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
 TEST_CASE("a one-time GET URL works for exactly one of 16 concurrent requests", "[signed][concurrency]") {
   Emu emu(frozen());
   put_object(emu, "b", "secret.txt", "only once");

@@ -3,7 +3,9 @@
 #include <cctype>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -34,7 +36,8 @@ constexpr size_t kBodyChunk = 256 * 1024;     // body bytes per read
 constexpr size_t kPrefetch = 64 * 1024;       // a streamed body's bytes read before a thread is taken
 constexpr uint64_t kDrainMax = 1 << 20;       // unread body a kept-alive connection still skips
 constexpr auto kLinger = std::chrono::seconds(2);  // after refusing unread bytes: let the client read
-constexpr auto kTick = ms(200);               // blocking I/O checks stop() this often
+constexpr auto kTick = ms(200);               // blocking I/O and holds check stop() this often
+constexpr auto kSweep = ms(100);              // deadlines of waiting connections are checked this often
 constexpr uint64_t kBytesPerGraceSecond = 64 * 1024;  // body deadline: +1 s per 64 KiB received
 
 std::string_view trim(std::string_view s) {
@@ -137,19 +140,30 @@ struct HttpServer::Impl {
   std::mutex mu;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> conns;
   std::condition_variable cv;
-  net::io_context ioc;
+  net::io_context ioc;   // the event loop: sockets, timers, quick handlers
+  net::io_context pool;  // handlers that may block
   tcp::acceptor acceptor{ioc};
   net::steady_timer accept_retry{ioc};
+  net::steady_timer sweep_timer{ioc};
 
   void accept();
+  // Every kSweep: connections whose wait is past its deadline are shut down (the pending read or
+  // write then ends with an error and the connection closes itself).
+  void sweep();
+  // The connections matching `pick`, alive, outside the registry lock.
+  template <class Pick>
+  std::vector<std::shared_ptr<Connection>> select(Pick pick);
 };
 
 namespace {
 
+// One client connection. At most one asynchronous operation is outstanding at a time (a read, a
+// write or a hold), so its handlers never run concurrently and need no strand. Deadlines are not
+// per-operation timers: the connection publishes when its current wait must end, and the server's
+// sweeper shuts the socket down once that has passed.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(HttpServer::Impl& s, tcp::socket sock)
-      : s_(s), stream_(std::move(sock)), hold_(stream_.get_executor()) {}
+  Connection(HttpServer::Impl& s, tcp::socket sock) : s_(s), sock_(std::move(sock)), hold_(sock_.get_executor()) {}
 
   ~Connection() {
     std::lock_guard lock(s_.mu);
@@ -164,10 +178,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       ++s_.open;
     }
     beast::error_code ec;
-    auto& sock = stream_.socket();
-    sock.set_option(tcp::no_delay(true), ec);
-    sock.non_blocking(true, ec);
-    auto ep = sock.remote_endpoint(ec);
+    fd_ = sock_.native_handle();
+    sock_.set_option(tcp::no_delay(true), ec);
+    sock_.non_blocking(true, ec);
+    auto ep = sock_.remote_endpoint(ec);
     if (!ec) {
       remote_addr_ = ep.address().to_string();
       remote_port_ = ep.port();
@@ -175,17 +189,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
     read_head();
   }
 
-  auto executor() { return stream_.get_executor(); }
+  // Waiting (for the client) past the published deadline?
+  bool overdue(SteadyClock::rep now) const {
+    auto d = deadline_.load(std::memory_order_relaxed);
+    return d != 0 && now >= d;
+  }
+  bool waiting() const { return deadline_.load(std::memory_order_relaxed) != 0; }
 
-  // From stop(), on this connection's strand: end whatever it waits for.
-  void on_stop() {
-    beast::error_code ec;
-    hold_.cancel();
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.cancel();
+  // From the sweeper or stop(), on any thread: end the current wait. The socket is shut down at
+  // the OS level (its descriptor is still ours: close_socket() takes the same lock), so the
+  // pending operation completes with an error on its own thread.
+  void interrupt() {
+    std::lock_guard lock(close_mu_);
+    if (closed_) return;
+    interrupted_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
   }
 
  private:
+  void wait_until(SteadyClock::time_point t) { deadline_.store(t.time_since_epoch().count(), std::memory_order_relaxed); }
+  void wait_for(ms d) { wait_until(SteadyClock::now() + d); }
+  void not_waiting() { deadline_.store(0, std::memory_order_relaxed); }
+
   std::string_view input() const {
     auto b = buf_.data();
     return {static_cast<const char*>(b.data()), b.size()};
@@ -207,21 +232,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (s_.stopping) return close();
       buf_.shrink_to_fit();
       head_started_.reset();
-      stream_.expires_after(ms(s_.lim.idle_timeout_ms));
+      wait_for(ms(s_.lim.idle_timeout_ms));
     } else {
       if (!head_started_) head_started_ = SteadyClock::now();
-      stream_.expires_at(*head_started_ + ms(s_.lim.header_timeout_ms));
+      wait_until(*head_started_ + ms(s_.lim.header_timeout_ms));
     }
-    stream_.async_read_some(buf_.prepare(idle ? kIdleRead : kHeadRead),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
-                              self->buf_.commit(n);
-                              if (ec && n == 0) return self->close();  // closed, idle/header timeout, stop
-                              if (!self->head_started_) self->head_started_ = SteadyClock::now();
-                              self->read_head();
-                            });
+    sock_.async_read_some(buf_.prepare(idle ? kIdleRead : kHeadRead),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->buf_.commit(n);
+                            if (ec && n == 0) return self->close();  // closed, idle/header timeout, stop
+                            if (!self->head_started_) self->head_started_ = SteadyClock::now();
+                            self->read_head();
+                          });
   }
 
   void on_head(size_t head_len) {
+    not_waiting();
     std::string_view head = input().substr(0, head_len);
     if (head.find("\r\n ") != std::string_view::npos || head.find("\r\n\t") != std::string_view::npos)
       return refuse(400, "obs-fold (a header line continued with leading space or tab) is not accepted");
@@ -321,9 +347,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (expect_continue_ && !continue_sent_) {
       continue_sent_ = true;
       auto msg = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-      stream_.expires_after(ms(s_.lim.body_timeout_ms));
-      return http::async_write(stream_, *msg, [self = shared_from_this(), msg, prefetch](beast::error_code ec, size_t) {
-        if (ec) return self->close();
+      wait_for(ms(s_.lim.body_timeout_ms));
+      return http::async_write(sock_, *msg, [self = shared_from_this(), msg, prefetch](beast::error_code ec, size_t) {
+        self->not_waiting();
+        if (ec || self->interrupted_) return self->close();
         self->read_body(prefetch);
       });
     }
@@ -335,12 +362,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     b.data = body_.data() + old;
     b.size = room;
     b.more = true;
-    stream_.expires_at(body_deadline());
-    http::async_read(stream_, buf_, *parser_, [self = shared_from_this(), old, room, prefetch](beast::error_code ec, size_t) {
+    wait_until(body_deadline());
+    http::async_read(sock_, buf_, *parser_, [self = shared_from_this(), old, room, prefetch](beast::error_code ec, size_t) {
+      self->not_waiting();
       size_t got = room - self->parser_->get().body().size;
       self->body_.resize(old + got);
       self->received_ += got;
       if (ec == http::error::need_buffer) ec = {};
+      if (self->interrupted_) return self->close();  // timed out or stopping: never handed to a handler
       if (ec == http::error::body_limit)
         return self->refuse(413, "request body exceeds this route's limit of " + std::to_string(self->adm_.limit) + " bytes");
       if (ec == http::error::bad_chunk || ec == http::error::bad_chunk_extension)
@@ -363,7 +392,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       body_.clear();
       if (!recv(first.data(), first.size())) return false;
     }
-    TimedSocket ts(stream_.socket(), s_.stopping);
+    TimedSocket ts(sock_, s_.stopping);
     beast::error_code ec;
     if (expect_continue_ && !continue_sent_ && !parser_->is_done()) {
       continue_sent_ = true;
@@ -398,9 +427,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
     } catch (const std::exception& e) {
       return internal_error(e.what());
     }
-    if (wait <= 0 || s_.stopping) return run();
-    hold_.expires_after(ms(wait));
-    hold_.async_wait([self = shared_from_this()](beast::error_code) { self->run(); });
+    if (wait <= 0 || s_.stopping) return dispatch();
+    hold_until_ = SteadyClock::now() + ms(wait);
+    hold_step();
+  }
+
+  // A hold waits on a timer in kTick steps, so stop() ends it without touching this connection.
+  void hold_step() {
+    auto now = SteadyClock::now();
+    if (now >= hold_until_ || s_.stopping) return dispatch();
+    hold_.expires_after(std::min<SteadyClock::duration>(hold_until_ - now, kTick));
+    hold_.async_wait([self = shared_from_this()](beast::error_code) { self->hold_step(); });
+  }
+
+  // A quick handler runs here, on the event loop; any other is handed to the pool.
+  void dispatch() {
+    if (adm_.quick) return run();
+    net::post(s_.pool, [self = shared_from_this()] { self->run(); });
   }
 
   void run() {
@@ -477,29 +520,48 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!bodyless && has_body && !res_.has_header("Content-Type")) res_.set_header("Content-Type", "text/plain");
 
     if (head || bodyless) {
-      auto msg = std::make_shared<http::response<http::empty_body>>();
-      fill_head(*msg, close);
+      auto& msg = empty_out_.msg.emplace();
+      fill_head(msg, close);
       if (!bodyless) {
         std::string declared = res_.get_header_value("Content-Length");
-        if (!declared.empty()) msg->set(http::field::content_length, declared);
-        else msg->content_length(res_.provider ? res_.content_length : res_.body.size());
+        if (!declared.empty()) msg.set(http::field::content_length, declared);
+        else msg.content_length(res_.provider ? res_.content_length : res_.body.size());
       }
-      return async_send(msg);
+      return send(empty_out_);
     }
     if (res_.provider) return write_streamed(must_close);
-    auto msg = std::make_shared<http::response<http::string_body>>();
-    fill_head(*msg, close);
-    msg->content_length(res_.body.size());
-    msg->body() = std::move(res_.body);
-    if (res_.truncate_after && *res_.truncate_after < msg->body().size()) msg->body().resize(*res_.truncate_after);
-    async_send(msg);
+    auto& msg = string_out_.msg.emplace();
+    fill_head(msg, close);
+    msg.content_length(res_.body.size());
+    msg.body() = std::move(res_.body);
+    if (res_.truncate_after && *res_.truncate_after < msg.body().size()) msg.body().resize(*res_.truncate_after);
+    send(string_out_);
   }
 
-  template <class Msg>
-  void async_send(std::shared_ptr<Msg> msg) {
-    stream_.expires_after(ms(s_.lim.body_timeout_ms));
-    http::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, size_t) {
-      if (ec) return self->close();
+  // A response being written, kept on the connection (no allocation per response).
+  template <class Body>
+  struct Outgoing {
+    std::optional<http::response<Body>> msg;
+    std::optional<http::response_serializer<Body>> sr;
+    void reset() {
+      sr.reset();
+      msg.reset();
+    }
+  };
+
+  // Writes straight into the socket as far as its buffer takes (a small response, all of it: no
+  // round through the event loop); what is left is written asynchronously under a deadline.
+  template <class Body>
+  void send(Outgoing<Body>& out) {
+    out.sr.emplace(*out.msg);
+    beast::error_code ec;
+    http::write(sock_, *out.sr, ec);
+    if (!ec) return after_write();
+    if (ec != net::error::would_block && ec != net::error::try_again) return close();
+    wait_for(ms(s_.lim.body_timeout_ms));
+    http::async_write(sock_, *out.sr, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->not_waiting();
+      if (ec || self->interrupted_) return self->close();
       self->after_write();
     });
   }
@@ -511,7 +573,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (res_.chunked) msg.chunked(true);
     else msg.content_length(res_.content_length);
     http::response_serializer<http::buffer_body> sr(msg);
-    TimedSocket ts(stream_.socket(), s_.stopping);
+    TimedSocket ts(sock_, s_.stopping);
     const uint64_t limit = res_.truncate_after.value_or(UINT64_MAX);
     uint64_t offset = 0;
     bool ok = true, finished = false;
@@ -558,6 +620,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void after_write() {
     res_ = Response();
+    empty_out_.reset();
+    string_out_.reset();
     if (close_after_) return unread_ ? linger_close() : close();
     if (drain_) return drain();
     next();
@@ -579,10 +643,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     b.data = sink;
     b.size = sizeof sink;
     b.more = true;
-    stream_.expires_at(body_deadline());
-    http::async_read(stream_, buf_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    wait_until(body_deadline());
+    http::async_read(sock_, buf_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->not_waiting();
       if (ec == http::error::need_buffer) ec = {};
-      if (ec) return self->close();
+      if (ec || self->interrupted_) return self->close();
       self->drain();
     });
   }
@@ -592,32 +657,45 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // connection reset.
   void linger_close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    sock_.shutdown(tcp::socket::shutdown_send, ec);
     if (!linger_until_) linger_until_ = SteadyClock::now() + kLinger;
     if (SteadyClock::now() >= *linger_until_ || s_.stopping) return close();
     buf_.clear();
-    stream_.expires_at(*linger_until_);
-    stream_.async_read_some(buf_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->close();
+    wait_until(*linger_until_);
+    sock_.async_read_some(buf_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->not_waiting();
+      if (ec || self->interrupted_) return self->close();
       self->linger_close();
     });
   }
 
-  void abort_connection() {
-    beast::error_code ec;
-    stream_.socket().set_option(net::socket_base::linger(true, 0), ec);
-    stream_.socket().close(ec);
-  }
+  void abort_connection() { close_socket(true); }
+  void close() { close_socket(false); }
 
-  void close() {
+  // The only place the socket is closed: under the lock interrupt() takes, so the descriptor it
+  // shuts down is never one the OS has handed to someone else.
+  void close_socket(bool reset) {
+    not_waiting();
+    std::lock_guard lock(close_mu_);
+    if (closed_) return;
+    closed_ = true;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    if (reset) sock_.set_option(net::socket_base::linger(true, 0), ec);
+    else sock_.shutdown(tcp::socket::shutdown_send, ec);
+    sock_.close(ec);
   }
 
   HttpServer::Impl& s_;
-  beast::tcp_stream stream_;
+  tcp::socket sock_;
+  int fd_ = -1;
+  std::mutex close_mu_;
+  bool closed_ = false;
+  std::atomic<bool> interrupted_{false};
+  std::atomic<SteadyClock::rep> deadline_{0};  // when the current wait ends; 0: not waiting
   net::steady_timer hold_;
+  SteadyClock::time_point hold_until_;
+  Outgoing<http::empty_body> empty_out_;
+  Outgoing<http::string_body> string_out_;
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::buffer_body>> parser_;
   std::string remote_addr_;
@@ -642,7 +720,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket sock) {
+  acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket sock) {
     if (stopping || !acceptor.is_open()) return;
     if (!ec) {
       std::make_shared<Connection>(*this, std::move(sock))->start();
@@ -654,6 +732,26 @@ void HttpServer::Impl::accept() {
     accept_retry.async_wait([this](beast::error_code) {
       if (!stopping) accept();
     });
+  });
+}
+
+template <class Pick>
+std::vector<std::shared_ptr<Connection>> HttpServer::Impl::select(Pick pick) {
+  std::vector<std::shared_ptr<Connection>> out;
+  std::lock_guard lock(mu);
+  for (auto& [p, w] : conns)  // an entry is erased before its connection's members go
+    if (pick(*p))
+      if (auto c = w.lock()) out.push_back(std::move(c));
+  return out;
+}
+
+void HttpServer::Impl::sweep() {
+  sweep_timer.expires_after(kSweep);
+  sweep_timer.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    auto now = SteadyClock::now().time_since_epoch().count();
+    for (auto& c : select([now](const Connection& c) { return c.overdue(now); })) c->interrupt();
+    sweep();
   });
 }
 
@@ -685,14 +783,19 @@ Result<int> HttpServer::bind(const std::string& host, int port) {
     return fail(Code::START_FAILED, "cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
   }
   impl_->accept();
+  impl_->sweep();
   return int(a.local_endpoint().port());
 }
 
 void HttpServer::serve() {
   Impl& s = *impl_;
   auto work = net::make_work_guard(s.ioc);
+  auto pool_work = net::make_work_guard(s.pool);
+  size_t io = s.lim.io_threads;
+  if (io == 0) io = std::clamp<size_t>(2 * std::max(1u, std::thread::hardware_concurrency()), 2, 8);
   std::vector<std::thread> threads;
-  for (size_t i = 0; i < std::max<size_t>(1, s.lim.threads); ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  for (size_t i = 0; i < io; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  for (size_t i = 0; i < std::max<size_t>(1, s.lim.threads); ++i) threads.emplace_back([&s] { s.pool.run(); });
   {
     std::unique_lock lock(s.mu);
     s.cv.wait(lock, [&] { return s.stopping.load(); });
@@ -700,7 +803,9 @@ void HttpServer::serve() {
     s.cv.wait_for(lock, std::chrono::seconds(1), [&] { return s.open == 0; });
   }
   work.reset();
-  if (s.open > 0) s.ioc.stop();  // what is left is ended; handlers still running finish first
+  pool_work.reset();
+  s.ioc.stop();  // the sweeper and what is left are ended; handlers still running finish first
+  s.pool.stop();
   for (auto& t : threads) t.join();
 }
 
@@ -712,14 +817,10 @@ void HttpServer::stop() {
     s.acceptor.close(ec);
     s.accept_retry.cancel();
   });
-  std::vector<std::shared_ptr<Connection>> live;
-  {
-    std::lock_guard lock(s.mu);
-    for (auto& [p, w] : s.conns)
-      if (auto c = w.lock()) live.push_back(std::move(c));
-    s.cv.notify_all();
-  }
-  for (auto& c : live) net::post(c->executor(), [c] { c->on_stop(); });
+  // Connections waiting for their client end now; those in a handler answer, then close.
+  for (auto& c : s.select([](const Connection& c) { return c.waiting(); })) c->interrupt();
+  std::lock_guard lock(s.mu);
+  s.cv.notify_all();
 }
 
 size_t HttpServer::open_connections() const { return impl_->open; }

@@ -1,11 +1,16 @@
 #pragma once
 // The HTTP/1.1 server: Boost.Beast's parser and serializer on Boost.Asio, event-driven.
 //
-// An idle or slow connection costs a socket, a timer and a small buffer — never a thread. A
+// An idle or slow connection costs a socket and a small buffer — never a thread, nor a timer: a
+// connection publishes when its current wait must end and one sweeper shuts down those past it. A
 // request's head is read asynchronously under a deadline; then the application admits it (route,
 // Host/Origin, auth, body limit) before any body byte is read; a buffered body is read
-// asynchronously too. Only then does the request take one of the `threads` handler threads,
-// after an optional asynchronous hold (a latency fault sleeps on a timer, not on a thread).
+// asynchronously too. Then, after an optional asynchronous hold (a latency fault sleeps on a
+// timer, not on a thread), the handler runs: a `quick` one (it never blocks) right there on the
+// event-loop thread, any other on one of the `threads` handler threads, so a slow handler holds
+// up nobody else. The event loop has a few threads (`io_threads`, two per core): more would only
+// add context switches. A response is written straight into the socket from the handler's thread
+// as far as the socket takes it; only the rest goes through the event loop.
 // Streamed bodies (R2 uploads) and streamed responses (R2 downloads) are read and written from the
 // handler thread under deadlines that the stop() flag also ends.
 //
@@ -25,7 +30,8 @@
 namespace era::api {
 
 struct HttpLimits {
-  size_t threads = 16;                 // handler threads
+  size_t threads = 16;                 // handler threads (the pool for handlers that may block)
+  size_t io_threads = 0;               // event-loop threads; 0: two per core, from 2 to 8
   int64_t header_timeout_ms = 10000;   // the request head must arrive within this
   int64_t body_timeout_ms = 30000;     // a body gets this, plus 1 s per 64 KiB received
   int64_t idle_timeout_ms = 60000;     // an idle keep-alive connection is closed after this
@@ -42,6 +48,7 @@ class HttpApp {
   struct Admission {
     enum class Body { buffer, stream } body = Body::buffer;
     uint64_t limit = 0;                // buffer: most bytes accepted (413 past it); stream: none
+    bool quick = false;                // handle() never blocks: run it on the event loop
     std::unique_ptr<Pending> pending;  // null: `res` already holds the final answer
   };
   virtual ~HttpApp() = default;

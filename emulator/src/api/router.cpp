@@ -1,10 +1,11 @@
 #include "api/router.h"
 
 #include <algorithm>
+#include <array>
 
 namespace era::api {
 
-void Router::add(Route r) {
+Route& Router::add(Route r) {
   std::string_view p = r.pattern;
   if (size_t q = p.find('?'); q != std::string_view::npos) {
     std::string_view cond = p.substr(q + 1);
@@ -31,26 +32,32 @@ void Router::add(Route r) {
     if (slash == std::string_view::npos) break;
     p.remove_prefix(slash + 1);
   }
-  routes_.push_back(std::move(r));
+  return routes_.emplace_back(std::move(r));
 }
 
-bool Router::match_path(const Route& r, std::string_view path, std::vector<std::string>& out) {
-  out.clear();
+// A row's captures as views into the path: nothing is allocated until a row matches.
+struct Router::Captures {
+  std::array<std::string_view, 8> v;
+  size_t n = 0;
+};
+
+bool Router::match_path(const Route& r, std::string_view path, Captures& out) {
+  out.n = 0;
   if (!path.starts_with('/')) return false;
   path.remove_prefix(1);
   for (size_t i = 0; i < r.segments.size(); ++i) {
     const auto& s = r.segments[i];
     if (s.rest) {
-      if (path.empty()) return false;
-      out.emplace_back(path);
+      if (path.empty() || out.n == out.v.size()) return false;
+      out.v[out.n++] = path;
       return true;
     }
     size_t slash = path.find('/');
     bool last = i + 1 == r.segments.size();
     std::string_view seg = path.substr(0, slash);
     if (s.capture) {
-      if (seg.empty()) return false;
-      out.emplace_back(seg);
+      if (seg.empty() || out.n == out.v.size()) return false;
+      out.v[out.n++] = seg;
     } else if (seg != s.literal) {
       return false;
     }
@@ -63,41 +70,40 @@ bool Router::match_path(const Route& r, std::string_view path, std::vector<std::
 
 Router::Match Router::match(std::string_view method, std::string_view path, const Params& query) const {
   Match m;
-  std::vector<std::string> params;
+  Captures caps;
   auto satisfied = [&](const Route& r) {
     return std::all_of(r.needs.begin(), r.needs.end(), [&](const std::string& n) { return query.contains(n); });
   };
-  auto take = [&](const Route& r) {
+  auto take = [&](const Route& r, Op op) {
     m.route = &r;
-    m.op = r.op;
-    m.params = std::move(params);
+    m.op = op;
+    m.params.assign(caps.v.begin(), caps.v.begin() + caps.n);
     size_t idx = 0;
     for (const auto& s : r.segments) {
       if (!s.capture) continue;
-      if (idx >= m.params.size()) break;
-      if (s.name == "ns" || s.name == "bucket" || s.name == "namespace") m.ns = m.params[idx];
-      else if (s.name == "key") m.key = m.params[idx];
+      if (idx >= caps.n) break;
+      if (s.name == "ns" || s.name == "bucket" || s.name == "namespace") m.ns = caps.v[idx];
+      else if (s.name == "key") m.key = caps.v[idx];
       ++idx;
     }
-    m.allowed.clear();
+    return m;
   };
   const Route* get_fallback = nullptr;
   for (const Route& r : routes_) {
-    if (!match_path(r, path, params)) continue;
-    if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end())
-      m.allowed.push_back(r.method);
-    if (!satisfied(r)) continue;
-    if (r.method == method) {
-      take(r);
-      return m;
-    }
-    if (method == "HEAD" && r.method == "GET" && !get_fallback) get_fallback = &r;
+    if (r.method != method && !(method == "HEAD" && r.method == "GET" && !get_fallback)) continue;
+    if (!match_path(r, path, caps) || !satisfied(r)) continue;
+    if (r.method == method) return take(r, r.op);
+    get_fallback = &r;
   }
   if (get_fallback) {
-    match_path(*get_fallback, path, params);
-    take(*get_fallback);
-    if (get_fallback->service == Service::kv || get_fallback->service == Service::r2) m.op = Op::head;
+    match_path(*get_fallback, path, caps);
+    auto svc = get_fallback->service;
+    return take(*get_fallback, svc == Service::kv || svc == Service::r2 ? Op::head : get_fallback->op);
   }
+  // Nothing for this method: which methods would the path take (405 with Allow, or 404)?
+  for (const Route& r : routes_)
+    if (match_path(r, path, caps) && std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end())
+      m.allowed.push_back(r.method);
   return m;
 }
 

@@ -65,6 +65,10 @@ struct Route {
   // Runs at admission, from the head alone, before any body byte is read (must not block): a
   // refusal here (a declared length over a bucket's limit) answers at once and closes.
   Handler precheck;
+  // The handler never blocks (no disk sync, no lock held across I/O, no unbounded work): it
+  // runs on the event-loop thread that read the request, with no hand-off. Every other handler
+  // runs on the `--threads` pool, so a slow one never holds up another connection.
+  bool quick = false;
   std::string summary;       // one line for generated docs
 
   struct Segment {
@@ -79,8 +83,9 @@ struct Route {
 
 class Router {
  public:
-  void add(Route route);
-  void add(std::string method, std::string pattern, Service service, Op op, Handler handler,
+  // Returns the added row, for flags the arguments do not carry (`.quick = true`).
+  Route& add(Route route);
+  Route& add(std::string method, std::string pattern, Service service, Op op, Handler handler,
            std::string summary, bool stream_body = false, Handler precheck = {}) {
     Route r;
     r.method = std::move(method);
@@ -91,7 +96,7 @@ class Router {
     r.summary = std::move(summary);
     r.stream_body = stream_body;
     r.precheck = std::move(precheck);
-    add(std::move(r));
+    return add(std::move(r));
   }
 
   struct Match {
@@ -106,7 +111,8 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
-  static bool match_path(const Route& r, std::string_view path, std::vector<std::string>& out);
+  struct Captures;
+  static bool match_path(const Route& r, std::string_view path, Captures& out);
   std::vector<Route> routes_;
 };
 

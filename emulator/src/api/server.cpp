@@ -191,6 +191,7 @@ HttpApp::Admission Server::admit(Request& req, Response& res) {
     a.body = Admission::Body::buffer;
     a.limit = m.route->body_limit ? m.route->body_limit : set.max_json_body;
   }
+  a.quick = m.route->quick;
   a.pending = std::move(p);
   return a;
 }

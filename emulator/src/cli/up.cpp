@@ -112,8 +112,9 @@ void setup_up(CLI::App& app) {
   up->add_option("--token", o.token, "Require 'Authorization: Bearer TOKEN' on every route but /_emu/health and the /public/ and /signed/ links (or ERA_EMU_TOKEN)");
   up->add_flag("!--no-control", o.control, "Disable the /_emu control API (health stays)");
   up->add_option("--threads", o.threads,
-                 "Handler threads: how many requests run at once. Idle and slow connections hold none "
-                 "(a latency fault waits on a timer), so thousands of keep-alive clients need no more")
+                 "Handler threads for requests that may block (D1, R2, writes): how many run at once. "
+                 "KV reads, health and idle or slow connections hold none (a latency fault waits on "
+                 "a timer), so thousands of keep-alive clients need no more")
       ->capture_default_str()->check(CLI::Range(1, 1024));
   up->add_option("--header-timeout", args->header_timeout,
                  "A request's line and headers must arrive within this, or the connection is closed")

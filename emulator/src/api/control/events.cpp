@@ -39,7 +39,8 @@ Status get_events(Services& s, Call& c) {
 void add_event_routes(Router& r, Services& s) {
   r.add("GET", "/_emu/events", Service::control, Op::control,
         [&s](Call& c) { return get_events(s, c); },
-        "Served operations: ?since=N&service=&op=&namespace=&key=&client=&limit= -> {events, next}");
+        "Served operations: ?since=N&service=&op=&namespace=&key=&client=&limit= -> {events, next}")
+      .quick = true;
 }
 
 }  // namespace era::api

@@ -40,7 +40,8 @@ void add_fault_routes(Router& r, Services& s) {
           send_json(c.res, 200, {{"faults", s.faults->list()}});
           return {};
         },
-        "Fault rules in evaluation order, with matched / fired / remaining");
+        "Fault rules in evaluation order, with matched / fired / remaining")
+      .quick = true;
   r.add("POST", "/_emu/faults", Service::control, Op::control,
         [&s](Call& c) { return post_fault(s, c); },
         "Add a rule {service, op, namespace, key, location, client, action|sequence, probability, "

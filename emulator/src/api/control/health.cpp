@@ -9,7 +9,8 @@ void add_health_routes(Router& r, Services& s) {
            send_json(c.res, 200, {{"status", "ok"}, {"version", s.settings.version}});
            return {};
          },
-         "Liveness: {status, version}");
+         "Liveness: {status, version}")
+      .quick = true;
 }
 
 }  // namespace era::api

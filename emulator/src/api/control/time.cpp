@@ -70,7 +70,8 @@ void add_time_routes(Router& r, Services& s) {
           send_json(c.res, 200, clock_json(*s.clock));
           return {};
         },
-        "The virtual clock: {now, now_ms, mode}");
+        "The virtual clock: {now, now_ms, mode}")
+      .quick = true;
   r.add("POST", "/_emu/time", Service::control, Op::control,
         [&s](Call& c) { return post_time(s, c); },
         "Steer the clock: freeze | resume | advance_ms | advance | set | reset");

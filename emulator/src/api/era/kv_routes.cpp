@@ -65,14 +65,16 @@ Status kv_get(Services& s, Call& c) {
   auto r = s.kv->get(c.ctx, c.ns, c.key, {.cache_ttl_s = *ttl});
   if (!r) return fail(r.error());
   if (!*r) return fail(kv::errors::key_not_found());
-  const kv::Entry& e = **r;
+  kv::Entry& e = **r;
   if (c.query("metadata") == "true" || c.query("metadata") == "1") {
     send_json(c.res, 200,
               {{"value", e.value},
                {"metadata", e.metadata},
                {"expiration", e.expiration ? json(e.expiration) : json(nullptr)}});
   } else {
-    send_json(c.res, 200, {{"value", e.value}});
+    json body(json::value_t::object);  // the hot path: no initializer-list round, no copy of the value
+    body.emplace("value", std::move(e.value));
+    send_json(c.res, 200, body);
   }
   return {};
 }
@@ -214,9 +216,11 @@ Status put_ns_options(Services& s, Call& c) {
 
 void add_era_kv_routes(Router& r, Services& s) {
   r.add("GET", "/api/storage/kv/{ns}", Service::kv, Op::list, bind_services(s, kv_list),
-        "List keys: ?prefix=&limit=(1-1000, default 100)&cursor=");
+        "List keys: ?prefix=&limit=(1-1000, default 100)&cursor=")
+      .quick = true;  // reads: an LMDB read transaction, bounded by limit
   r.add("GET", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::get, bind_services(s, kv_get),
-        "Get a value: {value}; ?metadata=true adds metadata and expiration");
+        "Get a value: {value}; ?metadata=true adds metadata and expiration")
+      .quick = true;
   r.add("PUT", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::put, bind_services(s, kv_put),
         "Set {value, metadata?, expiration?, expirationTtl?}");
   r.add("DELETE", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::del, bind_services(s, kv_delete),

@@ -10,6 +10,7 @@
 
 #include "api/json_io.h"
 #include "api/r2raw/objects.h"
+#include "core/clock.h"
 #include "api/routes.h"
 #include "core/names.h"
 #include "core/time_util.h"
@@ -213,6 +214,22 @@ Status use_signed_url(Services& s, Call& c) {
   return pre;
 }
 
+// At admission, from the head alone: a signed upload that would be refused anyway (bad or
+// expired signature, wrong method or type, a declared length over its cap) is answered before a
+// byte of its body is read, and the connection closed. Nothing is claimed here.
+Status signed_put_precheck(Services& s, Call& c) {
+  ERA_TRY(target(c));
+  auto g = grant_from_url(c);
+  if (!g) return fail(g.error());
+  c.ctx.now_ms = s.clock->now_ms();  // the guard sets it again before the handler
+  r2http::UploadCap cap;
+  bool capped = false;
+  ERA_TRY(admit(s, c, *g, cap, capped));
+  const uint64_t engine = s.r2->options().max_put_bytes;
+  if (capped && cap.max_bytes < engine) return r2http::check_declared_length(c, cap.max_bytes, &cap.error);
+  return r2http::check_declared_length(c, engine);
+}
+
 // ---------------------------------------------------------------- /public/{bucket}/{key+}
 
 Status public_get(Services& s, Call& c) {
@@ -232,7 +249,7 @@ void add_signed_routes(Router& r, Services& s) {
         "Read an object through a signed URL (no token; Range, If-*; HEAD too)");
   r.add("PUT", "/signed/{bucket}/{key+}", Service::r2, Op::put, bind_services(s, use_signed_url),
         "Upload an object through a signed URL (no token; streamed like PUT /api/r2)",
-        /*stream_body=*/true);
+        /*stream_body=*/true, bind_services(s, signed_put_precheck));
   r.add("GET", "/public/{bucket}/{key+}", Service::r2, Op::get, bind_services(s, public_get),
         "Read an object of a bucket declared \"access\": \"public\" (no token; Range, If-*; HEAD too)");
 }
