@@ -1,8 +1,12 @@
 // D1 through the ERA HTTP API: routes, bodies, statuses and error shapes (docs/api-d1.md).
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <optional>
+#include <thread>
 
 #include "support.h"
 
+using namespace era;
 using namespace era::test;
 
 namespace {
@@ -269,4 +273,59 @@ TEST_CASE("d1 http: data survives a restart on the same data dir", "[d1][http][d
   }
   Emu e(Emu::on_dir(dir.path.string()));
   CHECK(query(e, "app", "SELECT x FROM t")["results"][0]["x"] == 42);
+}
+
+namespace {
+const char* kForever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c";
+}
+
+TEST_CASE("d1 http: a query past --d1-query-timeout is a 400 naming the timeout", "[d1][http][timeout]") {
+  Options o;
+  o.d1_query_timeout_ms = 300;
+  Emu e(o);
+  auto b = query(e, "app", kForever, json::array(), 400);
+  CHECK(b["code"] == "D1_QUERY_TIMEOUT");
+  CHECK(b["timeout_ms"] == 300);
+  CHECK(b["details"] == "D1_ERROR: D1 DB storage operation exceeded timeout which caused object to be reset.");
+  // The database answers the next query at once.
+  CHECK(query(e, "app", "SELECT 1 AS one")["results"][0]["one"] == 1);
+}
+
+TEST_CASE("d1 http: a reset does not wait for a long query; it stops it", "[d1][http][timeout]") {
+  Emu e;  // the default 30 s query timeout
+  query(e, "app", "CREATE TABLE t (x)");
+  std::optional<std::pair<int, json>> slow;
+  std::thread t([&] {
+    httplib::Client c("127.0.0.1", e.emu->port());
+    c.set_read_timeout(60, 0);
+    auto r = c.Post("/api/storage/d1/app/query", json{{"sql", std::string("INSERT INTO t VALUES (1); ") + kForever}}.dump(),
+                    "application/json");
+    if (r) slow.emplace(r->status, json::parse(r->body, nullptr, false));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the query runs
+  auto t0 = std::chrono::steady_clock::now();
+  auto reset = e.post_json("/_emu/reset", json::object());
+  auto waited = std::chrono::steady_clock::now() - t0;
+  t.join();
+  REQUIRE(reset);
+  CHECK(reset->status == 200);
+  CHECK(waited < std::chrono::seconds(5));  // not the 30 s the query had left
+  REQUIRE(slow);
+  CHECK(slow->first == 503);
+  CHECK(slow->second["code"] == "D1_INTERRUPTED");
+  CHECK(query(e, "app", "SELECT name FROM sqlite_schema")["results"] == json::array());  // reset happened
+}
+
+TEST_CASE("d1 http: stopping the emulator does not wait for a long query", "[d1][http][timeout]") {
+  Emu e;
+  std::thread t([&] {
+    httplib::Client c("127.0.0.1", e.emu->port());
+    c.set_read_timeout(60, 0);
+    c.Post("/api/storage/d1/app/query", json{{"sql", kForever}}.dump(), "application/json");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto t0 = std::chrono::steady_clock::now();
+  e.emu->stop();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1500));
+  t.join();
 }

@@ -36,6 +36,7 @@ struct Options {
   bool strict = false;                    // unknown namespaces are 404 unless declared
   int64_t kv_propagation_delay_ms = 60000;  // KV write → other locations (clock time); 0 = strong
   bool kv_rate_limit = false;               // 1 write/s/key like production (429)
+  int64_t d1_query_timeout_ms = 30000;      // a D1 query, exec or batch is stopped after this (production: 30 s)
   std::string log_level = "info";
 };
 

@@ -52,6 +52,36 @@ uint64_t dir_bytes(const fs::path& dir) {
 
 }  // namespace
 
+// ------------------------------------------------------------------------ the exclusive lock
+
+Admin::Exclusive::~Exclusive() {
+  if (!a_) return;
+  a_->lock_.unlock();
+  a_->admin_mu_.unlock();
+}
+
+Result<Admin::Exclusive> Admin::exclusive(std::string_view what, bool stop_d1) {
+  auto busy = [&](std::string why) {
+    return fail(Error(Code::STATE_BUSY, std::string(what) + " gave up after " +
+                                            std::to_string(kExclusiveWait.count() / 1000) + " s: " + why +
+                                            "; nothing was changed")
+                    .with_details({{"waited_ms", kExclusiveWait.count()}}));
+  };
+  auto until = std::chrono::steady_clock::now() + kExclusiveWait;
+  if (!admin_mu_.try_lock_until(until)) return busy("another reset, restore, seed or snapshot was still running");
+  // Requests already in a handler hold the state lock shared; a D1 statement among them could
+  // run for the whole query timeout, so those are stopped (they answer D1_INTERRUPTED).
+  if (stop_d1) d_.d1.interrupt("a " + std::string(what) + " of the emulator");
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+  bool got = lock_.try_lock_for(std::max(left, std::chrono::milliseconds(0)));
+  if (stop_d1) d_.d1.resume();  // nothing new starts while the lock is held (or once it gave up)
+  if (!got) {
+    admin_mu_.unlock();
+    return busy("requests still running held the state (a slow upload?)");
+  }
+  return Exclusive(*this);
+}
+
 // ------------------------------------------------------------------------------------ reset
 
 Result<ResetReport> Admin::reset(const ResetRequest& req) {
@@ -61,7 +91,8 @@ Result<ResetReport> Admin::reset(const ResetRequest& req) {
   if (!req.ns.empty())
     if (auto err = core::validate_namespace(req.ns)) return fail(*err);
   auto t0 = Clock::now();
-  std::lock_guard lock(lock_);
+  auto lock = exclusive("reset", true);
+  if (!lock) return fail(lock.error());
   ResetReport rep;
   bool all = req.service.empty();
   if (all || req.service == "kv") {
@@ -135,7 +166,8 @@ Result<SnapshotInfo> Admin::save_snapshot(std::string_view name) {
   const fs::path tmp = d_.paths.snapshot(std::string(hidden).append(".tmp"));
   const fs::path old = d_.paths.snapshot(std::string(hidden).append(".old"));
   // Held to the end: a concurrent save of the same name must not share the temp directory.
-  std::lock_guard lock(lock_);
+  auto lock = exclusive("snapshot", false);
+  if (!lock) return fail(lock.error());
   std::error_code ec;
   fs::remove_all(tmp, ec);
   fs::remove_all(old, ec);
@@ -234,7 +266,8 @@ Result<SnapshotInfo> Admin::restore_snapshot(std::string_view name) {
   auto info = read_info(name);
   if (!info) return fail(info.error());
   {
-    std::lock_guard lock(lock_);
+    auto lock = exclusive("restore", true);
+    if (!lock) return fail(lock.error());
     ERA_TRY(restore_locked(d_.paths.snapshot(name)));
   }
   info->duration_ms = ms_since(t0);
@@ -243,7 +276,8 @@ Result<SnapshotInfo> Admin::restore_snapshot(std::string_view name) {
 
 Status Admin::delete_snapshot(std::string_view name) {
   ERA_TRY(check_snapshot_name(name));
-  std::lock_guard lock(lock_);
+  auto lock = exclusive("snapshot delete", false);
+  if (!lock) return fail(lock.error());
   auto info = read_info(name);
   if (!info) return fail(info.error());
   std::error_code ec;

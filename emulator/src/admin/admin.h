@@ -6,6 +6,9 @@
 // guarded storage call holds it shared, so no request sees half of one of these operations and
 // all three engines change together. Inspect takes it shared. None of these may be called
 // from a thread that already holds the lock (a guarded storage handler).
+// They never wait forever: reset, restore and seed first stop running D1 statements (which
+// answer D1_INTERRUPTED), and every one gives up after kExclusiveWait with STATE_BUSY, having
+// changed nothing. They run one at a time.
 //
 // Snapshots live in <data>/snapshots/<name>/:
 //   lmdb/       a compacted copy of the LMDB environment (KV, R2 metadata, uploads)
@@ -14,8 +17,11 @@
 //   snapshot.json  {name, created_ms}
 // A snapshot is built in a hidden temporary directory and renamed into place, so a crash
 // never leaves a half-written snapshot under its name.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
+#include <utility>
 #include <functional>
 #include <optional>
 #include <string>
@@ -75,6 +81,7 @@ class Admin {
   Admin& operator=(const Admin&) = delete;
 
   StateLock& lock() { return lock_; }
+  static constexpr std::chrono::milliseconds kExclusiveWait{10'000};
 
   // Extra state to clear on reset (e.g. registered custom resources). Called under the
   // exclusive lock with the request's service and namespace. Register before serving.
@@ -111,11 +118,26 @@ class Admin {
                                           int64_t limit, int64_t offset);
 
  private:
+  // The state lock held exclusively (and the admin mutex), released on destruction.
+  class Exclusive {
+   public:
+    Exclusive(Admin& a) : a_(&a) {}
+    Exclusive(Exclusive&& o) noexcept : a_(std::exchange(o.a_, nullptr)) {}
+    Exclusive& operator=(Exclusive&&) = delete;
+    ~Exclusive();
+
+   private:
+    Admin* a_;
+  };
+  // Takes the state lock exclusively for `what` ("reset"): with stop_d1, running D1 statements
+  // are stopped first. STATE_BUSY after kExclusiveWait.
+  Result<Exclusive> exclusive(std::string_view what, bool stop_d1);
   Status restore_locked(const std::filesystem::path& dir);
   Status snapshot_locked(const std::filesystem::path& dir);
   Result<SnapshotInfo> read_info(std::string_view name);
 
   Deps d_;
+  std::timed_mutex admin_mu_;  // one whole-emulator operation at a time
   StateLock lock_;
   std::vector<ResetHook> hooks_;
 };

@@ -218,7 +218,8 @@ Result<json> Admin::seed(const json& doc, const std::optional<fs::path>& base_di
   if (auto it = doc.find("r2"); it != doc.end()) ERA_TRY(plan_r2(*it, d_.r2, base_dir, plan));
   if (auto it = doc.find("d1"); it != doc.end()) ERA_TRY(plan_d1(*it, plan));
 
-  std::lock_guard lock(lock_);
+  auto lock = exclusive("seed", true);
+  if (!lock) return fail(lock.error());
   size_t statements = 0;
   if (!plan.d1.empty()) {
     const fs::path backup = d_.paths.snapshot(".seed-rollback");

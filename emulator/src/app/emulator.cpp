@@ -113,7 +113,8 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   if (o.kv_propagation_delay_ms < 0) return fail_start("the KV propagation delay cannot be negative");
   impl->kv = std::make_unique<kv::Engine>(*impl->lmdb, kv_options);
   impl->r2 = std::make_unique<r2::Engine>(*impl->lmdb, *impl->blobs);
-  impl->d1 = std::make_unique<d1::Engine>(*impl->paths, impl->clock);
+  if (o.d1_query_timeout_ms < 1) return fail_start("the D1 query timeout must be at least 1 ms");
+  impl->d1 = std::make_unique<d1::Engine>(*impl->paths, impl->clock, d1::Options{.query_timeout_ms = o.d1_query_timeout_ms});
   auto signer = products::Signer::open(*impl->lmdb);
   if (!signer) return fail_start(signer.error().message);
   impl->signer = std::move(*signer);
@@ -205,6 +206,9 @@ void Emulator::stop() {
     impl_->stopping = true;
   }
   impl_->cv.notify_all();
+  // Running D1 statements end now (D1_INTERRUPTED) instead of holding shutdown for up to the
+  // query timeout.
+  impl_->d1->interrupt("the emulator shutting down");
   // Stops accepting and closes connections; handlers in flight finish before serve() returns.
   impl_->server->stop();
   if (impl_->serve_thread.joinable()) impl_->serve_thread.join();

@@ -22,6 +22,7 @@ struct UpArgs {
   std::string header_timeout = "10s";
   std::string body_timeout = "30s";
   std::string idle_timeout = "60s";
+  std::string d1_query_timeout = "30s";
 };
 
 bool is_loopback(const std::string& host) {
@@ -51,7 +52,8 @@ int run_up(UpArgs& a) {
   struct D { const char* flag; const std::string& text; int64_t& out; };
   for (D d : {D{"--header-timeout", a.header_timeout, o.header_timeout_ms},
               D{"--body-timeout", a.body_timeout, o.body_timeout_ms},
-              D{"--idle-timeout", a.idle_timeout, o.idle_timeout_ms}}) {
+              D{"--idle-timeout", a.idle_timeout, o.idle_timeout_ms},
+              D{"--d1-query-timeout", a.d1_query_timeout, o.d1_query_timeout_ms}}) {
     auto v = core::parse_duration_ms(d.text);
     if (!v || *v <= 0) {
       std::cerr << "era-emu: " << d.flag << " \"" << d.text << "\" is not a positive duration (e.g. 10s, 500ms, 2m)\n";
@@ -148,6 +150,10 @@ void setup_up(CLI::App& app) {
       ->capture_default_str();
   up->add_flag("--kv-rate-limit", o.kv_rate_limit,
                "Refuse a second write to the same KV key within 1 s of clock time (429, as production)");
+  up->add_option("--d1-query-timeout", args->d1_query_timeout,
+                 "A D1 query, exec or batch still running after this is stopped: D1_QUERY_TIMEOUT, nothing "
+                 "it wrote is kept (production: 30 s)")
+      ->capture_default_str();
   up->add_option("--sweep-interval-ms", o.sweep_interval_ms,
                  "How often expired data is reclaimed in the background (real ms; 0 = never)")
       ->capture_default_str();

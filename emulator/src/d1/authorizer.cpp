@@ -17,6 +17,18 @@ std::string lower(std::string_view s) {
 
 bool reserved_name(std::string_view name) { return lower(name.substr(0, 4)) == "_cf_"; }
 
+bool function_refused(std::string_view name) {
+  // The audit of SQLite's built-in functions as Debian builds it (compile_options: FTS3
+  // tokenizer, load_extension, dbstat, stmt vtab, math): fts3_tokenizer() hands out a
+  // tokenizer's C function pointer, and with two arguments installs one from a blob — a
+  // code-execution primitive; load_extension() loads a shared library. Nothing else returns a
+  // pointer or loads code (fts5() passes its pointer only through sqlite3_bind_pointer, which
+  // SQL cannot read). Production D1 has neither.
+  static constexpr std::array<std::string_view, 2> kRefused = {"fts3_tokenizer", "load_extension"};
+  std::string n = lower(name);
+  return std::find(kRefused.begin(), kRefused.end(), n) != kRefused.end();
+}
+
 bool pragma_allowed(std::string_view name, bool has_value) {
   static constexpr std::array<std::string_view, 18> kAllowed = {
       "table_list",        "table_info",          "table_xinfo",
@@ -68,6 +80,9 @@ std::optional<std::string> authorize(const store::sqlite::AuthRequest& r) {
       // SQLITE_ALTER_TABLE passes the database in arg1 and the table in arg2.
       if (reserved_name(r.action == A::alter_table ? r.arg2 : r.arg1)) return std::string();
       if (r.db == "temp" && r.action != A::read) return std::string();
+      return std::nullopt;
+    case A::function:  // arg2 = the function's name
+      if (function_refused(r.arg2)) return std::string();
       return std::nullopt;
     case A::create_index:
     case A::drop_index:

@@ -2,7 +2,8 @@
 // What D1 refuses, as an authorizer policy (cloudflare-storage-semantics.md §3.1):
 // ATTACH/DETACH, SQL transactions (BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE), temporary
 // tables/indexes/views/triggers, PRAGMAs outside D1's list, and any use of the reserved `_cf_`
-// names. The engine's own BEGIN/COMMIT run with the connection marked trusted.
+// names, and the SQL functions that expose pointers or load code (function_refused). The
+// engine's own BEGIN/COMMIT run with the connection marked trusted.
 #include <optional>
 #include <string>
 
@@ -23,5 +24,7 @@ std::optional<std::string> authorize(const store::sqlite::AuthRequest& r);
 
 bool pragma_allowed(std::string_view name, bool has_value);
 bool reserved_name(std::string_view name);
+// SQL functions D1 code may not call (pointers out, code in): fts3_tokenizer, load_extension.
+bool function_refused(std::string_view name);
 
 }  // namespace era::d1

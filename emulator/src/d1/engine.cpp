@@ -115,7 +115,8 @@ const char* kUserTables =
 
 }  // namespace
 
-Engine::Engine(const store::Paths& paths, core::Clock& clock) : paths_(paths), clock_(clock) {
+Engine::Engine(const store::Paths& paths, core::Clock& clock, Options opts)
+    : paths_(paths), clock_(clock), opts_(opts) {
   store::clock_vfs_name();  // register the VFS before any connection opens
 }
 
@@ -175,11 +176,38 @@ Result<bool> Engine::with_db(std::string_view ns, bool create,
     if (!*db) return false;
     std::lock_guard l((*db)->mu);
     if (!(*db)->conn) continue;
-    ERA_TRY(fn(*(*db)->conn));
+    Connection& c = *(*db)->conn;
+    c.watch({std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.query_timeout_ms), &cancel_});
+    Status st = fn(c);
+    c.unwatch();
+    if (!st) return fail(watched_error(c, std::move(st.error())));
     return true;
   }
   return fail(Code::D1_BUSY, "database kept being reset while this request waited");
 }
+
+Error Engine::watched_error(Connection& c, Error e) {
+  using W = Connection::Interrupted;
+  if (c.interrupted() == W::no) return e;
+  Error out = errors::query_timeout(opts_.query_timeout_ms);
+  if (c.interrupted() == W::cancel) {
+    std::lock_guard l(cancel_mu_);
+    out = errors::interrupted(cancel_by_);
+  }
+  if (e.details.is_object() && e.details.contains("statement_index"))
+    out.details["statement_index"] = e.details["statement_index"];
+  return out;
+}
+
+void Engine::interrupt(std::string by) {
+  {
+    std::lock_guard l(cancel_mu_);
+    cancel_by_ = std::move(by);
+  }
+  cancel_.store(1);
+}
+
+void Engine::resume() { cancel_.store(0); }
 
 // ---- queries --------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 // Transactions: query and each batch run as one transaction (all or nothing); exec commits
 // each statement on its own and stops at the first failure (D1's exec). PRAGMA
 // defer_foreign_keys applies until that transaction commits.
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -64,9 +65,15 @@ struct QueryResult {
   Meta meta;
 };
 
+struct Options {
+  // Every query, exec, batch (as a whole) and inspect read ends after this: D1_QUERY_TIMEOUT,
+  // nothing kept, the database usable at once (production: 30 s).
+  int64_t query_timeout_ms = 30'000;
+};
+
 class Engine {
  public:
-  Engine(const store::Paths& paths, core::Clock& clock);
+  Engine(const store::Paths& paths, core::Clock& clock, Options opts = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -91,7 +98,12 @@ class Engine {
   // recreated lazily on next use. Returns how many databases were removed.
   Result<size_t> clear(std::string_view ns);
 
-  // ---- for admin/ (reset, snapshots, inspect) ----
+  // ---- for admin/ (reset, snapshots, inspect) and shutdown ----
+  // Stops every running statement, and any that starts until resume(), with D1_INTERRUPTED
+  // naming `by` ("a reset of the emulator"). Reset, restore and seed call it before they wait
+  // for the state lock, so a long query cannot hold them up; shutdown calls it for good.
+  void interrupt(std::string by);
+  void resume();
   // Namespaces that have a database file, sorted.
   std::vector<std::string> namespaces();
   // A consistent copy of every database (sqlite3 backup API) into dir/<ns>.sqlite.
@@ -117,8 +129,15 @@ class Engine {
   std::vector<std::string> namespaces_on_disk() const;
   void close_all_locked();  // mu_ held
 
+  // fn's failure, told apart when the connection's watch ended it (deadline or interrupt()).
+  Error watched_error(store::sqlite::Connection& c, Error e);
+
   const store::Paths& paths_;
   core::Clock& clock_;
+  Options opts_;
+  std::atomic<int> cancel_{0};
+  std::mutex cancel_mu_;
+  std::string cancel_by_;
   std::mutex mu_;  // guards dbs_; taken before any Db::mu, never after
   std::map<std::string, std::shared_ptr<Db>, std::less<>> dbs_;
 };

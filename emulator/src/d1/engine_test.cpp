@@ -1,6 +1,8 @@
 #include "d1/engine.h"
 
 #include <catch2/catch.hpp>
+#include <optional>
+#include <thread>
 
 #include "core/clock.h"
 #include "d1/authorizer.h"
@@ -242,6 +244,94 @@ TEST_CASE("d1 refusals: statements D1 does not allow are refused, data untouched
   CHECK(f.q("PRAGMA page_size").rows.size() == 1);
   CHECK(f.q("PRAGMA table_list").rows.size() >= 1);
   CHECK(f.q("SELECT x FROM t").rows == nlohmann::ordered_json::parse("[{\"x\":1}]"));
+}
+
+TEST_CASE("d1 refusals: no SQL function that hands out pointers or loads code", "[d1][auth][security]") {
+  Fixture f;
+  auto refused = [&](const std::string& sql) {
+    auto e = f.q_err(sql);
+    INFO(sql << " -> " << details(e));
+    CHECK(e.code == Code::D1_NOT_AUTHORIZED);
+    CHECK(e.status == 400);
+    CHECK(details(e).starts_with("D1_ERROR: not authorized to use function: "));  // SQLite's words
+  };
+  refused("SELECT fts3_tokenizer('simple')");                         // a C function pointer out
+  refused("SELECT FTS3_Tokenizer('x', X'4141414141414141')");         // a pointer in: code execution
+  refused("SELECT hex(fts3_tokenizer('porter'))");
+  refused("SELECT load_extension('/lib/x86_64-linux-gnu/libc.so.6')");  // code in
+  refused("CREATE TABLE v AS SELECT fts3_tokenizer('simple') AS p");
+  // A view or trigger cannot smuggle it in: functions are authorized where the body runs.
+  f.q("CREATE TABLE t (x)");
+  f.q("CREATE VIEW leak AS SELECT fts3_tokenizer('simple') AS p");
+  CHECK(details(f.q_err("SELECT p FROM leak")) == "D1_ERROR: unsafe use of fts3_tokenizer(): SQLITE_ERROR");
+  f.q("CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT load_extension('x'); END");
+  refused("INSERT INTO t VALUES (1)");
+  // FTS itself, with its own tokenizers, is fine.
+  f.q("CREATE VIRTUAL TABLE docs USING fts4(body, tokenize=porter)");
+  f.q("INSERT INTO docs VALUES ('running dogs')");
+  CHECK(f.q("SELECT count(*) AS n FROM docs WHERE docs MATCH 'run'").rows[0]["n"] == 1);
+  f.q("CREATE VIRTUAL TABLE d5 USING fts5(body)");
+  // A custom tokenizer cannot be named: none can be registered.
+  CHECK(f.q_err("CREATE VIRTUAL TABLE bad USING fts3(body, tokenize=evil)").code == Code::D1_SQL_ERROR);
+  CHECK(d1::function_refused("FTS3_TOKENIZER"));
+  CHECK_FALSE(d1::function_refused("upper"));
+}
+
+TEST_CASE("d1 deadline: a query that never ends is stopped, nothing kept, the database usable",
+          "[d1][timeout]") {
+  test::TempDir dir;
+  store::Paths paths{dir.path};
+  core::Clock clock;
+  d1::Engine engine{paths, clock, d1::Options{.query_timeout_ms = 200}};
+  OpContext ctx;
+  REQUIRE(engine.query(ctx, "app", StatementInput{"CREATE TABLE t (x)", {}}));
+  const std::string forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+  auto check_timeout = [](const Error& e) {
+    CHECK(e.code == Code::D1_QUERY_TIMEOUT);
+    CHECK(e.status == 400);
+    CHECK(e.details.value("details", "") ==
+          "D1_ERROR: D1 DB storage operation exceeded timeout which caused object to be reset.");
+    CHECK(e.details.value("timeout_ms", 0) == 200);
+  };
+  // query: a write before the endless statement is rolled back with it.
+  auto q = engine.query(ctx, "app", StatementInput{"INSERT INTO t VALUES (1); " + forever, {}});
+  REQUIRE_FALSE(q);
+  check_timeout(q.error());
+  // batch: the deadline covers the batch as a whole, and names the statement it stopped.
+  auto b = engine.batch(ctx, "app", {StatementInput{"INSERT INTO t VALUES (2)", {}}, StatementInput{forever, {}}});
+  REQUIRE_FALSE(b);
+  check_timeout(b.error());
+  CHECK(b.error().details.value("statement_index", -1) == 1);
+  // exec: statements before the endless one stay (each commits on its own, as D1's exec).
+  auto x = engine.exec(ctx, "app", StatementInput{"INSERT INTO t VALUES (3);\n" + forever, {}});
+  REQUIRE_FALSE(x);
+  check_timeout(x.error());
+  auto rows = engine.query(ctx, "app", StatementInput{"SELECT x FROM t ORDER BY x", {}});
+  REQUIRE(rows);
+  CHECK(rows->rows == nlohmann::ordered_json::parse("[{\"x\":3}]"));
+}
+
+TEST_CASE("d1 interrupt: running statements stop at once and say who stopped them", "[d1][timeout]") {
+  Fixture f;
+  f.q("CREATE TABLE t (x)");
+  std::optional<Result<d1::QueryResult>> r;
+  std::thread t([&] {
+    r = f.engine.query(f.ctx, "app",
+                       StatementInput{"INSERT INTO t VALUES (1); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                                      "SELECT x + 1 FROM c) SELECT count(*) FROM c",
+                                      {}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the query is running now
+  f.engine.interrupt("a reset of the emulator");
+  t.join();
+  f.engine.resume();
+  REQUIRE(r.has_value());
+  REQUIRE_FALSE(r->has_value());
+  const Error& e = r->error();
+  CHECK(e.code == Code::D1_INTERRUPTED);
+  CHECK(e.status == 503);
+  CHECK(e.details.value("hint", "").find("a reset of the emulator") != std::string::npos);
+  CHECK(f.q("SELECT count(*) AS n FROM t").rows[0]["n"] == 0);
 }
 
 TEST_CASE("d1 pragmas: the allowed list", "[d1][auth]") {

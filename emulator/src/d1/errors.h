@@ -26,6 +26,7 @@ inline Error sql(const store::sqlite::SqlError& e) {
     case K::limit: code = Code::D1_LIMIT_EXCEEDED; break;
     case K::auth: code = Code::D1_NOT_AUTHORIZED; break;
     case K::busy: code = Code::D1_BUSY; break;
+    case K::interrupted: code = Code::D1_INTERRUPTED; break;
     case K::internal: code = Code::D1_INTERNAL; break;
   }
   // workerd's transaction refusal is a plain JS error: no SQLite code appended.
@@ -34,6 +35,22 @@ inline Error sql(const store::sqlite::SqlError& e) {
                          : e.text();
   return Error(code, kFailed)
       .with_details({{"details", "D1_ERROR: " + text}, {"sqlite_code", e.code_name()}});
+}
+
+// Past the query deadline. D1's own words for it (seen in production), and the limit.
+inline Error query_timeout(int64_t timeout_ms) {
+  return Error(Code::D1_QUERY_TIMEOUT, kFailed)
+      .with_details({{"details", "D1_ERROR: D1 DB storage operation exceeded timeout which caused object to be reset."},
+                     {"timeout_ms", timeout_ms},
+                     {"hint", "the statements ran longer than " + std::to_string(timeout_ms) +
+                                  " ms (era-emu up --d1-query-timeout) and were stopped; nothing they wrote was kept"}});
+}
+
+// Stopped by the emulator itself (reset, restore, seed, shutdown).
+inline Error interrupted(std::string_view by) {
+  return Error(Code::D1_INTERRUPTED, kFailed)
+      .with_details({{"details", "D1_ERROR: interrupted: SQLITE_INTERRUPT"},
+                     {"hint", "the statements were stopped by " + std::string(by) + "; nothing they wrote was kept"}});
 }
 
 // D1_TYPE_ERROR: Type '<typeof>' not supported for value '<String(v)>'

@@ -56,12 +56,15 @@ SqlError::Kind classify(int code, std::string_view msg) {
     case SQLITE_TOOBIG: return SqlError::Kind::limit;
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return SqlError::Kind::busy;
-    case SQLITE_ERROR: return is_limit_message(msg) ? SqlError::Kind::limit : SqlError::Kind::sql;
+    case SQLITE_ERROR:
+      if (msg.starts_with("not authorized")) return SqlError::Kind::auth;  // "... to use function: f"
+      return is_limit_message(msg) ? SqlError::Kind::limit : SqlError::Kind::sql;
     case SQLITE_CONSTRAINT:
     case SQLITE_MISMATCH:
     case SQLITE_RANGE:
     case SQLITE_ABORT:
     case SQLITE_SCHEMA: return SqlError::Kind::sql;
+    case SQLITE_INTERRUPT: return SqlError::Kind::interrupted;
     default: return SqlError::Kind::internal;
   }
 }
@@ -303,7 +306,11 @@ SqlResult<std::unique_ptr<Connection>> Connection::open(const std::filesystem::p
   sqlite3_busy_timeout(db, o.busy_timeout_ms);
   sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
   sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  // Debian builds SQLite with SQLITE_ENABLE_FTS3_TOKENIZER: registering a tokenizer from a blob
+  // (a raw function pointer) stays off here, and the authorizer refuses fts3_tokenizer() too.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
   for (auto [l, v] : o.limits) sqlite3_limit(db, limit_id(l), v);
+  sqlite3_progress_handler(db, 1000, &Connection::progress_cb, c.get());
   // One connection owns the file (the emulator serialises access to it): an exclusive lock,
   // taken once and kept, spares every transaction its fcntl lock calls, and puts the WAL index
   // in heap memory instead of a shared-memory file.
@@ -311,6 +318,8 @@ SqlResult<std::unique_ptr<Connection>> Connection::open(const std::filesystem::p
   pragmas += o.wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                    : "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;";
   pragmas += o.foreign_keys ? "PRAGMA foreign_keys=ON;" : "PRAGMA foreign_keys=OFF;";
+  // Sorts and temporary b-trees stay in memory: no temp file ever lands outside the data dir.
+  pragmas += "PRAGMA temp_store=MEMORY;";
   if (auto st = c->exec(pragmas); !st) return std::unexpected(st.error());
   return c;
 }
@@ -389,6 +398,21 @@ int Connection::authorize_cb(void* self, int action, const char* a1, const char*
   if (!verdict) return SQLITE_OK;
   if (!verdict->empty() && c->deny_message_.empty()) c->deny_message_ = *verdict;
   return SQLITE_DENY;
+}
+
+int Connection::progress_cb(void* self) {
+  auto* c = static_cast<Connection*>(self);
+  if (c->trusted_) return 0;
+  const Watch& w = c->watch_;
+  if (w.cancel && w.cancel->load(std::memory_order_relaxed) != 0) {
+    c->interrupted_ = Interrupted::cancel;
+    return 1;
+  }
+  if (w.deadline != std::chrono::steady_clock::time_point::max() && std::chrono::steady_clock::now() >= w.deadline) {
+    c->interrupted_ = Interrupted::deadline;
+    return 1;
+  }
+  return 0;
 }
 
 int64_t Connection::changes() const { return sqlite3_changes64(db_); }

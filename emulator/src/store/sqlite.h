@@ -10,6 +10,8 @@
 // Errors: every failing call returns an SqlError carrying SQLite's message, its primary and
 // extended result codes, the error offset (for prepare errors) and a Kind that says whose
 // fault it is (the caller's SQL, a limit, an authorizer refusal, a lock, or the emulator).
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -39,6 +41,7 @@ struct SqlError {
     limit,     // a sqlite3_limit was hit (too many variables/columns/args, too big, too long)
     auth,      // the authorizer refused the statement
     busy,      // SQLITE_BUSY / SQLITE_LOCKED past the busy timeout
+    interrupted,  // ended by the connection's watch (deadline or cancel): see Connection::watch
     internal,  // I/O, corruption, disk full, out of memory: not the caller's fault
   };
   Kind kind = Kind::internal;
@@ -142,6 +145,23 @@ class Connection {
   SqlResult<std::optional<Statement>> prepare(const std::string& sql, size_t offset, size_t& next);
 
   void set_authorizer(Authorizer a);
+
+  // A watch over the caller's statements (never the trusted ones: BEGIN/COMMIT/ROLLBACK and
+  // pragmas always finish): SQLite's progress handler ends a statement that runs past
+  // `deadline`, or once `*cancel` is non-zero (set from any thread), with SQLITE_INTERRUPT. An
+  // interrupted statement's transaction is rolled back by SQLite; the connection stays usable.
+  struct Watch {
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    const std::atomic<int>* cancel = nullptr;
+  };
+  enum class Interrupted { no, deadline, cancel };
+  void watch(const Watch& w) {
+    watch_ = w;
+    interrupted_ = Interrupted::no;
+  }
+  void unwatch() { watch_ = Watch{}; }
+  // Why the last interrupted statement was ended (reset by watch()).
+  Interrupted interrupted() const { return interrupted_; }
   // While trusted, the authorizer allows everything (the engine's own BEGIN/COMMIT, pragmas).
   void set_trusted(bool t) { trusted_ = t; }
 
@@ -165,6 +185,7 @@ class Connection {
   explicit Connection(sqlite3* db) : db_(db) {}
   static int authorize_cb(void* self, int action, const char* a1, const char* a2,
                           const char* db, const char* inner);
+  static int progress_cb(void* self);
   SqlError last_error(int rc, bool with_offset) const;
   // A trusted statement from the per-connection cache (prepared on first use); null on error.
   sqlite3_stmt* cached(const char* sql, int& rc);
@@ -174,6 +195,8 @@ class Connection {
   Authorizer authorizer_;
   bool trusted_ = false;
   std::string deny_message_;  // set by a refusal with a custom message
+  Watch watch_;
+  Interrupted interrupted_ = Interrupted::no;
 };
 
 // True when `sql` from `offset` holds nothing but whitespace, comments and semicolons.
