@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -313,4 +314,36 @@ TEST_CASE("control reset: concurrent requests never see half-reset state", "[con
   for (const auto& f : failures) UNSCOPED_INFO(f);
   CHECK(bad == 0);
   CHECK(requests > 0);
+}
+
+TEST_CASE("control time: the clock stays within 1970…9999; a refused change changes nothing", "[control][clock]") {
+  Emu emu;
+  REQUIRE(emu.post_json("/_emu/time", {{"freeze", true}, {"set", "2030-01-01T00:00:00Z"}})->status == 200);
+  const json before = body_json(emu.get("/_emu/time"));
+  auto refused = [&](const json& body, const std::string& says) {
+    auto r = emu.post_json("/_emu/time", body);
+    REQUIRE(r);
+    INFO(body.dump() << " -> " << r->body);
+    CHECK(r->status == 400);
+    CHECK(body_json(r)["code"] == "INVALID_TIME");
+    CHECK(body_json(r)["error"].get<std::string>().find(says) != std::string::npos);
+    CHECK(body_json(emu.get("/_emu/time")) == before);  // nothing applied
+  };
+  refused({{"set", INT64_MAX}}, "9999-12-31T23:59:59.999Z");
+  refused({{"set", -1}}, "1970-01-01T00:00:00Z");
+  refused({{"set", 253402300800000}}, "9999");
+  refused({{"advance_ms", INT64_MAX}}, "would leave the clock's range");
+  refused({{"advance_ms", INT64_MIN}}, "would leave the clock's range");
+  refused({{"advance", "99999999999999999h"}}, "advance");
+  refused({{"resume", true}, {"advance_ms", INT64_MAX}}, "would leave");  // not resumed either
+  refused({{"set", "2030-01-01T00:00:00Z"}, {"advance_ms", int64_t(8000) * 365 * 24 * 3600 * 1000}}, "would leave");
+  // The edges themselves are instants like any other.
+  auto edge = emu.post_json("/_emu/time", {{"set", 253402300799999}});
+  REQUIRE(edge->status == 200);
+  CHECK(body_json(edge)["now"] == "9999-12-31T23:59:59.999Z");
+  CHECK(emu.post_json("/_emu/time", {{"advance_ms", 1}})->status == 400);
+  CHECK(body_json(emu.post_json("/_emu/time", {{"set", 0}}))["now"] == "1970-01-01T00:00:00.000Z");
+  // KV expirations are computed from a clock that never wrapped.
+  REQUIRE(emu.put_json("/api/storage/kv/app/k", {{"value", "v"}, {"expirationTtl", 60}})->status == 200);
+  CHECK(body_json(emu.get("/api/storage/kv/app/k?metadata=true"))["expiration"] == 60);
 }

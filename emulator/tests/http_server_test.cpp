@@ -499,3 +499,26 @@ TEST_CASE("http: public and signed links answer CORS per the bucket's rules", "[
   CHECK(plain->status == 200);  // the link works; the browser just may not read it
   CHECK(!plain->has_header("Access-Control-Allow-Origin"));
 }
+
+TEST_CASE("json depth: a deep era-emu.json or seed file stops start-up with the reason, never a crash",
+          "[http][json]") {
+  TempDir dir;
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto write = [&](const char* name, const std::string& text) {
+    auto p = dir.path / name;
+    std::ofstream(p) << text;
+    return p.string();
+  };
+  Options o;
+  o.port = 0;
+  o.memory = true;
+  o.config_file = write("era-emu.json", "{\"kv\": " + deep + "}");
+  auto bad_config = Emulator::start(o);
+  REQUIRE_FALSE(bad_config);
+  CHECK(bad_config.error().message.find("deeper than 128 levels") != std::string::npos);
+  o.config_file.clear();
+  o.seed_files = {write("seed.json", "{\"kv\": {\"app\": {\"k\": " + deep + "}}}")};
+  auto bad_seed = Emulator::start(o);
+  REQUIRE_FALSE(bad_seed);
+  CHECK(bad_seed.error().message.find("deeper than 128 levels") != std::string::npos);
+}

@@ -22,27 +22,6 @@ void send_error(Response& res, const Error& e) {
   send_json(res, e.status, body);
 }
 
-Status check_json_depth(std::string_view text, const char* what) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth)
-        return fail(Code::INVALID_JSON, std::string(what) + " nests arrays/objects deeper than " +
-                                            std::to_string(kMaxJsonDepth) + " levels");
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return {};
-}
-
 Result<json> parse_object(std::string_view body) {
   if (body.empty()) return fail(Code::INVALID_JSON, "request body is empty; expected a JSON object");
   ERA_TRY(check_json_depth(body, "request body"));

@@ -5,6 +5,7 @@
 #include "api/http.h"
 #include <nlohmann/json.hpp>
 
+#include "core/json_depth.h"
 #include "core/result.h"
 
 namespace era::api {
@@ -17,10 +18,10 @@ void send_json(Response& res, int status, const json& body);
 // {"error": message, "code": CODE, ...details merged in when an object}
 void send_error(Response& res, const Error& e);
 
-// JSON from a request nests at most this deep; deeper is a 400 before the parser (which
-// recurses) ever sees it.
-inline constexpr int kMaxJsonDepth = 128;
-Status check_json_depth(std::string_view text, const char* what);
+// JSON from a request nests at most core::kMaxJsonDepth deep; deeper is a 400 before the parser
+// (which recurses) ever sees it.
+using core::check_json_depth;
+using core::kMaxJsonDepth;
 
 // Parses a request body that must be a JSON object (depth-limited).
 Result<json> parse_object(std::string_view body);

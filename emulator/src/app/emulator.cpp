@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/events.h"
 #include "core/faults.h"
+#include "core/json_depth.h"
 #include "core/log.h"
 #include "d1/engine.h"
 #include "kv/engine.h"
@@ -98,7 +99,11 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   impl->paths = std::make_unique<store::Paths>(impl->dir->path());
 
   // Clock.
-  if (o.clock_start_ms) impl->clock.set_ms(*o.clock_start_ms);
+  if (o.clock_start_ms) {
+    if (!core::Clock::in_range(*o.clock_start_ms))
+      return fail_start("the clock start must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z");
+    impl->clock.set_ms(*o.clock_start_ms);
+  }
   if (o.clock_mode == "frozen") impl->clock.freeze();
 
   // Stores and engines.
@@ -155,9 +160,12 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
     return {};
   });
   for (const auto& file : o.seed_files) {
-    std::ifstream in(file);
+    std::ifstream in(file, std::ios::binary);
     if (!in) return fail_start("--seed " + file + ": cannot open the file");
-    auto doc = nlohmann::json::parse(in, nullptr, false);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (auto deep = core::check_json_depth(text, "the document"); !deep)
+      return fail_start("--seed " + file + ": " + deep.error().message);
+    auto doc = nlohmann::json::parse(text, nullptr, false);
     if (doc.is_discarded()) return fail_start("--seed " + file + ": not valid JSON");
     auto seeded = impl->admin->seed(doc, std::filesystem::absolute(file).parent_path());
     if (!seeded) return fail_start("--seed " + file + ": " + seeded.error().message);

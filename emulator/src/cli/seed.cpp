@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "core/crypto.h"
+#include "core/json_depth.h"
 
 namespace era::cli {
 namespace {
@@ -47,7 +48,12 @@ void setup_seed(CLI::App& app) {
         std::cerr << "era-emu: cannot open " << *file << "\n";
         return 2;
       }
-      json doc = json::parse(in, nullptr, false);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (auto deep = core::check_json_depth(text, "the document"); !deep) {
+        std::cerr << "era-emu: " << *file << ": " << deep.error().message << "\n";
+        return 2;
+      }
+      json doc = json::parse(text, nullptr, false);
       if (doc.is_discarded()) {
         std::cerr << "era-emu: " << *file << " is not valid JSON\n";
         return 2;

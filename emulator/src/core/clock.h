@@ -28,6 +28,13 @@ class Clock {
   static int64_t wall_ms();
   static std::string_view mode_name(Mode m);
 
+  // The instants the clock may show: 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z, what
+  // ISO-8601, KV expirations and SQLite's date functions all represent. Callers refuse set /
+  // advance outside it (the clock itself would wrap at INT64_MAX).
+  static constexpr int64_t kMinMs = 0;
+  static constexpr int64_t kMaxMs = 253'402'300'799'999;
+  static bool in_range(int64_t ms) { return ms >= kMinMs && ms <= kMaxMs; }
+
  private:
   mutable std::mutex mu_;
   Mode mode_ = Mode::real;

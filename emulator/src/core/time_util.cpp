@@ -132,7 +132,7 @@ std::optional<int64_t> parse_duration_ms(std::string_view s) {
     size_t i = 0;
     int64_t n = 0;
     while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      n = n * 10 + (s[i] - '0');
+      if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, s[i] - '0', &n)) return std::nullopt;
       ++i;
     }
     if (i == 0) return std::nullopt;
@@ -144,7 +144,8 @@ std::optional<int64_t> parse_duration_ms(std::string_view s) {
     else if (s.starts_with("h")) { unit = 3600000; s.remove_prefix(1); }
     else if (s.starts_with("d")) { unit = 86400000; s.remove_prefix(1); }
     else if (!s.empty()) return std::nullopt;
-    total += n * unit;
+    int64_t part = 0;  // past int64 (≈ 292 million years) is not a duration
+    if (__builtin_mul_overflow(n, unit, &part) || __builtin_add_overflow(total, part, &total)) return std::nullopt;
     any = true;
   }
   if (!any) return std::nullopt;

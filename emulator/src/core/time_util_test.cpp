@@ -1,6 +1,7 @@
 #include "core/time_util.h"
 
 #include <catch2/catch.hpp>
+#include <climits>
 
 #include "core/clock.h"
 
@@ -24,6 +25,11 @@ TEST_CASE("time: HTTP dates and durations", "[core][time]") {
   CHECK(parse_duration_ms("250ms") == 250);
   CHECK(parse_duration_ms("-2d") == -172800000);
   CHECK_FALSE(parse_duration_ms("soon"));
+  // Past int64 milliseconds is refused, never wrapped to a negative duration.
+  CHECK_FALSE(parse_duration_ms("99999999999999999h"));
+  CHECK_FALSE(parse_duration_ms("99999999999999999999ms"));
+  CHECK_FALSE(parse_duration_ms("9223372036854775807ms1ms"));
+  CHECK(parse_duration_ms("9223372036854775807ms") == INT64_MAX);
 }
 
 TEST_CASE("clock: freeze, advance, set, resume", "[core][clock]") {

@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 
+#include "core/json_depth.h"
 #include "core/names.h"
 #include "products/catalog.h"
 #include "products/jsonc.h"
@@ -373,6 +374,7 @@ Result<Catalog> load_catalog(const std::string& path) {
   ss << in.rdbuf();
   auto text = strip_json_comments(ss.str());
   if (!text) return invalid(path + ": " + text.error().message);
+  if (auto deep = core::check_json_depth(*text, "the file"); !deep) return invalid(path + ": " + deep.error().message);
   json doc;
   try {
     doc = json::parse(*text);
