@@ -189,13 +189,10 @@ Status plan_d1(const json& doc, Plan& plan) {
       item.statements.push_back(d1::StatementInput{s.get<std::string>(), {}});
       return {};
     };
-    if (n->is_string()) {
-      ERA_TRY(add(*n, path));
-    } else if (n->is_array() && !n->empty()) {
-      for (size_t i = 0; i < n->size(); ++i) ERA_TRY(add((*n)[i], path + "[" + std::to_string(i) + "]"));
-    } else {
-      return bad(path, "must be a non-empty array of SQL strings");
-    }
+    if (n->is_string())
+      return bad(path, "must be an array of SQL strings: wrap the statement in [ ]");
+    if (!n->is_array() || n->empty()) return bad(path, "must be a non-empty array of SQL strings");
+    for (size_t i = 0; i < n->size(); ++i) ERA_TRY(add((*n)[i], path + "[" + std::to_string(i) + "]"));
     plan.d1.push_back(std::move(item));
   }
   return {};

@@ -69,8 +69,15 @@ std::optional<std::string> base64_decode(std::string_view in) {
     for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(a[i])] = static_cast<int8_t>(i);
     return t;
   }();
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  // RFC 4648 §4: padding, when present, completes the last quantum (one or two '='), and
+  // nothing else is padding ("====" or "QQ=" is not base64). Unpadded text is accepted.
+  size_t pads = 0;
+  while (!in.empty() && in.back() == '=') {
+    in.remove_suffix(1);
+    ++pads;
+  }
   if (in.size() % 4 == 1) return std::nullopt;
+  if (pads > 0 && (pads > 2 || in.size() % 4 == 0 || in.size() % 4 + pads != 4)) return std::nullopt;
   std::string out;
   out.reserve(in.size() * 3 / 4);
   uint32_t acc = 0;

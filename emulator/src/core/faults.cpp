@@ -348,8 +348,13 @@ Result<FaultRule> parse_fault_rule(const json& doc, int64_t now_ms) {
   return r;
 }
 
-json FaultSet::add(FaultRule rule) {
+Result<json> FaultSet::add(FaultRule rule) {
   std::lock_guard lock(mu_);
+  if (rules_.size() >= kMaxRules)
+    return fail(Error(Code::INVALID_FAULT, "at most " + std::to_string(kMaxRules) +
+                                               " fault rules at once: remove some (DELETE /_emu/faults/{id}) "
+                                               "or all (DELETE /_emu/faults)")
+                    .with_details({{"max_rules", kMaxRules}}));
   rule.id = "f" + std::to_string(next_id_++);
   rules_.push_back(std::move(rule));
   count_.store(rules_.size());

@@ -95,8 +95,11 @@ Result<FaultRule> parse_fault_rule(const nlohmann::json& doc, int64_t now_ms);
 
 class FaultSet {
  public:
-  // Stores the rule (assigning its id "f<N>") and returns its JSON form.
-  nlohmann::json add(FaultRule rule);
+  // At most this many rules at once: each call is matched against every rule.
+  static constexpr size_t kMaxRules = 1000;
+  // Stores the rule (assigning its id "f<N>") and returns its JSON form; INVALID_FAULT past
+  // kMaxRules.
+  Result<nlohmann::json> add(FaultRule rule);
   nlohmann::json list() const;  // [{...rule, matched, fired, remaining}]
   bool remove(std::string_view id);
   size_t clear();

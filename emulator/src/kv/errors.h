@@ -13,6 +13,9 @@ inline Error key_illegal(std::string_view k) {
   return Error(Code::KV_KEY_ILLEGAL,
                "Illegal key name \"" + std::string(k) + "\". Please use a different name.");
 }
+inline Error key_not_utf8() {
+  return Error(Code::KV_KEY_NOT_UTF8, "Key names must be valid UTF-8 (a Workers string cannot hold other bytes)");
+}
 inline Error key_too_long(size_t n) {
   return Error(Code::KV_KEY_TOO_LONG, "UTF-8 encoded length of " + std::to_string(n) +
                                           " exceeds key length limit of 512.");

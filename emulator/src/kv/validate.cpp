@@ -2,6 +2,7 @@
 
 #include <expected>
 
+#include "core/names.h"
 #include "kv/errors.h"
 
 namespace era::kv {
@@ -10,6 +11,7 @@ std::optional<Error> validate_key(std::string_view key) {
   if (key.empty()) return errors::key_empty();
   if (key == "." || key == "..") return errors::key_illegal(key);
   if (key.size() > kMaxKeyBytes) return errors::key_too_long(key.size());
+  if (!core::is_valid_utf8(key)) return errors::key_not_utf8();
   return std::nullopt;
 }
 

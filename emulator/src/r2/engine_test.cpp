@@ -337,7 +337,7 @@ TEST_CASE("r2 engine: list with delimiter, cursor and startAfter", "[r2][unit][l
 TEST_CASE("r2 engine: list is exact byte order across long keys", "[r2][unit][list]") {
   Rig rig;
   std::string base(600, 'p');  // past LMDB's inline key limit
-  std::vector<std::string> ks = {base + "b", base + "a", base + "\xff", base, base + "a\x01",
+  std::vector<std::string> ks = {base + "b", base + "a", base + "\xf4\x8f\xbf\xbf" /* U+10FFFF: the highest UTF-8 bytes */, base, base + "a\x01",
                                  std::string(1024, 'p'), "\xc3\xa9", "Z", "z"};
   for (const auto& k : ks) rig.put(k, "x");
   std::sort(ks.begin(), ks.end());

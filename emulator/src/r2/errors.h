@@ -11,6 +11,9 @@ inline Error not_found() { return Error(Code::R2_OBJECT_NOT_FOUND, "Object not f
 inline Error key_empty() {
   return Error(Code::R2_INVALID_KEY, "The specified object name is not valid: keys must not be empty.");
 }
+inline Error key_not_utf8() {
+  return Error(Code::R2_INVALID_KEY, "The specified object name is not valid: keys must be valid UTF-8.");
+}
 inline Error key_too_long(size_t n) {
   return Error(Code::R2_INVALID_KEY, "The specified object name is not valid: key is " +
                                          std::to_string(n) + " bytes, the limit is 1024.")

@@ -1,6 +1,7 @@
 #include "r2/validate.h"
 
 #include "core/crypto.h"
+#include "core/names.h"
 #include "r2/errors.h"
 
 namespace era::r2 {
@@ -8,6 +9,7 @@ namespace era::r2 {
 std::optional<Error> validate_key(std::string_view key) {
   if (key.empty()) return errors::key_empty();
   if (key.size() > kMaxKeyBytes) return errors::key_too_long(key.size());
+  if (!core::is_valid_utf8(key)) return errors::key_not_utf8();
   return std::nullopt;
 }
 

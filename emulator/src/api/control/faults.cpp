@@ -12,7 +12,9 @@ Status post_fault(Services& s, Call& c) {
   if (!body) return fail(body.error());
   auto rule = core::parse_fault_rule(*body, s.clock->now_ms());
   if (!rule) return fail(rule.error());
-  send_json(c.res, 201, s.faults->add(std::move(*rule)));
+  auto added = s.faults->add(std::move(*rule));
+  if (!added) return fail(added.error());
+  send_json(c.res, 201, *added);
   return {};
 }
 

@@ -1,10 +1,13 @@
 // /api/resources/{list,stats,register,unregister}: the ERA registry's documented paths and
 // bodies (shared/spec/era-wire-protocol.md §5), computed from the engines' real state.
+#include <cctype>
 #include <map>
+#include <tuple>
 
 #include "admin/registry.h"
 #include "api/json_io.h"
 #include "api/routes.h"
+#include "core/names.h"
 #include "core/time_util.h"
 
 namespace era::api {
@@ -60,17 +63,50 @@ Status stats(Services& s, Call& c) {
   return {};
 }
 
+// Limits of a registered resource (documented in docs/http-api.md#resources).
+constexpr size_t kMaxTypeBytes = 64, kMaxNameBytes = 512, kMaxKeyBytes = 1024, kMaxMetadataBytes = 64 * 1024;
+
+Status invalid_field(const char* field, std::string why) {
+  return fail(Error(Code::INVALID_BODY, "\"" + std::string(field) + "\" " + why).with_details({{"field", field}}));
+}
+
+// type: a lowercase token (kv, r2 and d1 come from stored data); namespace and key: non-empty
+// UTF-8 without control characters, bounded.
+Status check_resource_field(const char* field, const std::string& v, size_t max) {
+  if (v.empty()) return invalid_field(field, "must not be empty");
+  if (v.size() > max) return invalid_field(field, "is " + std::to_string(v.size()) + " bytes; at most " + std::to_string(max));
+  if (!core::is_valid_utf8(v)) return invalid_field(field, "must be valid UTF-8");
+  for (unsigned char ch : v)
+    if (ch < 0x20 || ch == 0x7f) return invalid_field(field, "must not contain control characters");
+  if (std::string_view(field) == "type")
+    for (unsigned char ch : v)
+      if (!(std::islower(ch) || std::isdigit(ch) || ch == '_' || ch == '-'))
+        return invalid_field(field, "must be lowercase letters, digits, '_' or '-' (got \"" + v + "\")");
+  return {};
+}
+
 Status do_register(Services& s, Call& c) {
   auto body = parse_object(c.body);
   if (!body) return fail(body.error());
   Resource r;
-  for (auto [field, out] : {std::pair{"type", &r.type}, {"namespace", &r.ns}, {"key", &r.key}}) {
+  for (auto [field, out, max] : {std::tuple{"type", &r.type, kMaxTypeBytes}, {"namespace", &r.ns, kMaxNameBytes},
+                                 {"key", &r.key, kMaxKeyBytes}}) {
     auto v = require_string(*body, field);
     if (!v) return fail(v.error());
+    ERA_TRY(check_resource_field(field, *v, max));
     *out = *v;
   }
-  if (auto it = body->find("size"); it != body->end() && it->is_number_unsigned()) r.size = it->get<uint64_t>();
-  if (auto it = body->find("metadata"); it != body->end()) r.metadata = *it;
+  if (auto it = body->find("size"); it != body->end() && !it->is_null()) {
+    if (!it->is_number_unsigned()) return invalid_field("size", "must be a whole number of bytes, 0 or more");
+    r.size = it->get<uint64_t>();
+  }
+  if (auto it = body->find("metadata"); it != body->end()) {
+    size_t bytes = dump(*it).size();
+    if (bytes > kMaxMetadataBytes)
+      return invalid_field("metadata", "is " + std::to_string(bytes) + " bytes of JSON; at most " +
+                                           std::to_string(kMaxMetadataBytes));
+    r.metadata = *it;
+  }
   auto stored = s.registry->put_custom(c.ctx, std::move(r));
   if (!stored) return fail(stored.error());
   send_json(c.res, 200, {{"success", true},

@@ -1,0 +1,25 @@
+// Input validation shared by every engine: UTF-8 keys, base64 text.
+#include <catch2/catch.hpp>
+
+#include "core/crypto.h"
+#include "core/names.h"
+
+using namespace era::core;
+
+TEST_CASE("utf-8: well-formed text only", "[core][validation]") {
+  for (std::string_view ok : {"", "plain", "Zoë", "日本語", "emoji 🙂", "\x7f", "\xF4\x8F\xBF\xBF" /* U+10FFFF */})
+    CHECK(is_valid_utf8(ok));
+  for (std::string_view bad : {"\xFF", "a\x80", "\xC0\xAF" /* overlong '/' */, "\xE0\x80\xAF", "\xED\xA0\x80" /* surrogate */,
+                               "\xF4\x90\x80\x80" /* past U+10FFFF */, "\xE6\x97" /* cut short */, "\xF8\x88\x80\x80\x80"})
+    CHECK_FALSE(is_valid_utf8(bad));
+}
+
+TEST_CASE("base64: padding completes the last quantum and nothing else", "[core][validation]") {
+  CHECK(base64_decode("") == std::string());
+  CHECK(base64_decode("QQ==") == std::string("A"));
+  CHECK(base64_decode("QUI=") == std::string("AB"));
+  CHECK(base64_decode("QUJD") == std::string("ABC"));
+  CHECK(base64_decode("QQ") == std::string("A"));  // unpadded is accepted
+  for (std::string_view bad : {"====", "=", "QQ=", "QQ===", "QUJD=", "QUJD====", "Q", "QUJDR", "QU*D", "QQ==QQ=="})
+    CHECK_FALSE(base64_decode(bad));
+}
