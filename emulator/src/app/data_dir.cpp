@@ -6,7 +6,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <filesystem>
+
+#include "core/log.h"
 
 namespace era::app {
 namespace fs = std::filesystem;
@@ -36,6 +39,44 @@ Result<int> lock(const std::string& dir) {
   return fd;
 }
 
+// A --memory instance that died without cleaning up (kill -9, OOM, a crash) left its directory,
+// possibly in RAM. Its lock is free once no process holds it, so every era-emu-* directory under
+// `base` whose lock can be taken, and that is older than a few seconds (a brand-new one may not
+// have taken its lock yet), is removed. Returns how many were.
+size_t sweep_stale(const std::string& base) {
+  size_t removed = 0;
+  std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
+  for (auto it = fs::directory_iterator(base, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path dir = it->path();
+    if (!dir.filename().string().starts_with("era-emu-") || !it->is_directory(ec)) continue;
+    const fs::path lock_file = dir / "era-emu.lock";
+    auto age = now - fs::last_write_time(lock_file, ec);
+    if (ec) {  // no lock file: only a directory abandoned for a while
+      ec.clear();
+      age = now - fs::last_write_time(dir, ec);
+      if (ec || age < std::chrono::minutes(1)) {
+        ec.clear();
+        continue;
+      }
+      fs::remove_all(dir, ec);
+      removed += !ec;
+      ec.clear();
+      continue;
+    }
+    if (age < std::chrono::seconds(5)) continue;
+    int fd = ::open(lock_file.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {  // its owner is gone
+      fs::remove_all(dir, ec);
+      removed += !ec;
+      ec.clear();
+    }
+    ::close(fd);
+  }
+  return removed;
+}
+
 }  // namespace
 
 Result<DataDir> DataDir::open(const std::string& path) {
@@ -52,6 +93,7 @@ Result<DataDir> DataDir::open(const std::string& path) {
 Result<DataDir> DataDir::temporary() {
   std::string base = "/tmp";
   if (::access("/dev/shm", W_OK) == 0) base = "/dev/shm";
+  if (size_t n = sweep_stale(base)) log::info("removed ", n, " data dir(s) left in ", base, " by --memory instances that did not exit cleanly");
   std::string templ = base + "/era-emu-XXXXXX";
   if (!::mkdtemp(templ.data()))
     return fail(Code::START_FAILED, "cannot create a temp data dir in " + base + ": " + std::strerror(errno));

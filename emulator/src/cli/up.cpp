@@ -1,10 +1,12 @@
 // `era-emu up`: start the emulator and serve until SIGINT/SIGTERM.
 #include <signal.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "cli/cli.h"
 #include "core/log.h"
@@ -23,7 +25,20 @@ struct UpArgs {
   std::string body_timeout = "30s";
   std::string idle_timeout = "60s";
   std::string d1_query_timeout = "30s";
+  bool exit_with_parent = false;
 };
+
+// --exit-with-parent: when the process that started era-emu is gone (even by SIGKILL), stop as
+// if SIGTERM had come, so a killed test runner leaves no emulator and no --memory dir behind.
+// Watches for the reparenting (getppid() changes) rather than PR_SET_PDEATHSIG, which fires
+// when the *thread* that forked exits, not the process.
+void watch_parent(pid_t parent) {
+  std::thread([parent] {
+    while (::getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    log::info("the parent process (pid ", parent, ") is gone: stopping (--exit-with-parent)");
+    ::kill(::getpid(), SIGTERM);
+  }).detach();
+}
 
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.starts_with("127.");
@@ -31,6 +46,7 @@ bool is_loopback(const std::string& host) {
 
 int run_up(UpArgs& a) {
   Options& o = a.opts;
+  const pid_t parent = ::getppid();  // before anything: the parent may die while we start
   if (const char* t = std::getenv("ERA_EMU_TOKEN"); t && o.token.empty()) o.token = t;
   if (!a.clock_start.empty()) {
     auto ms = core::parse_iso8601(a.clock_start);
@@ -83,6 +99,7 @@ int run_up(UpArgs& a) {
             o.memory ? " (memory: removed at exit)" : "");
   std::printf("ERA_STORAGE_URL=%s\n", (*emu)->url().c_str());
   std::fflush(stdout);
+  if (a.exit_with_parent) watch_parent(parent);
 
   int sig = 0;
   sigwait(&set, &sig);
@@ -154,6 +171,9 @@ void setup_up(CLI::App& app) {
                  "A D1 query, exec or batch still running after this is stopped: D1_QUERY_TIMEOUT, nothing "
                  "it wrote is kept (production: 30 s)")
       ->capture_default_str();
+  up->add_flag("--exit-with-parent", args->exit_with_parent,
+               "Stop (as on SIGTERM, removing a --memory dir) when the process that started era-emu "
+               "exits, even if it was killed: what test fixtures use, so no emulator outlives its runner");
   up->add_option("--sweep-interval-ms", o.sweep_interval_ms,
                  "How often expired data is reclaimed in the background (real ms; 0 = never)")
       ->capture_default_str();
