@@ -181,6 +181,38 @@ TEST_CASE("http: a declared body over the route's limit is refused before it is 
   CHECK(s.closed_by_server());
 }
 
+TEST_CASE("http: each route has its own body limit, stated in the refusal", "[http]") {
+  Emu emu;
+  struct Case {
+    std::string method, path;
+    uint64_t limit;
+  };
+  for (const Case& c : {Case{"PUT", "/api/storage/kv/app/k", uint64_t(64) << 20},
+                        Case{"POST", "/api/storage/d1/app/query", uint64_t(32) << 20},
+                        Case{"POST", "/api/storage/d1/app/batch", uint64_t(32) << 20},
+                        Case{"PUT", "/api/storage/r2/files/k", uint64_t(128) << 20},
+                        Case{"POST", "/_emu/seed", uint64_t(128) << 20},
+                        Case{"POST", "/_emu/faults", uint64_t(1) << 20},
+                        Case{"POST", "/api/resources/register", uint64_t(1) << 20}}) {
+    INFO(c.method << " " << c.path);
+    for (uint64_t declared : {c.limit + 1, c.limit}) {
+      Socket s(emu.emu->port());
+      s.send(c.method + " " + c.path + " HTTP/1.1\r\n" + kHost + "Content-Type: application/json\r\nContent-Length: " +
+             std::to_string(declared) + "\r\n\r\n");
+      if (declared > c.limit) {  // answered from the head alone
+        std::string resp = s.response();
+        CHECK(resp.starts_with("HTTP/1.1 413 "));
+        CHECK(resp.find("limit of " + std::to_string(c.limit) + " bytes") != std::string::npos);
+      } else {  // at the limit the server waits for the body: send a little, then hang up
+        s.send("{");
+        ::shutdown(s.fd, SHUT_WR);
+        std::string resp = s.response();
+        CHECK(resp.starts_with("HTTP/1.1 400 "));  // the body ended early: nothing done
+      }
+    }
+  }
+}
+
 TEST_CASE("http: deeply nested JSON is a 400 naming the limit, never a crash", "[http]") {
   Emu emu;
   std::string deep = std::string(100000, '[') + std::string(100000, ']');

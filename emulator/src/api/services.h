@@ -21,7 +21,10 @@ struct Settings {
   std::string version;
   std::string token;             // when non-empty, every route but health needs Bearer <token>
   bool control_enabled = true;   // --no-control turns /_emu off except health
-  size_t max_json_body = size_t(128) << 20;
+  // A buffered JSON body's limit on routes that set none (control routes, resources, signing):
+  // refused with 413 from Content-Length before a byte is read. Storage routes set their own
+  // (docs/http-api.md: KV put 64 MiB, D1 32 MiB, R2 JSON put and seed 128 MiB).
+  size_t max_json_body = size_t(1) << 20;
   BoundaryPolicy boundary;       // Host / Origin checks (--allow-host, --cors-origin)
   std::string public_url;        // http://host:port, for links the server hands out (set by
                                  // Server::bind to the bound address when empty)

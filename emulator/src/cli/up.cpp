@@ -1,4 +1,5 @@
 // `era-emu up`: start the emulator and serve until SIGINT/SIGTERM.
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -44,7 +45,17 @@ bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
+// glibc raises its mmap threshold (up to 32 MiB) each time a large block is freed, after which
+// big request and response buffers come from the per-thread arenas and stay resident there:
+// 13 concurrent GETs of one 20 MiB KV value left 356 MB resident. A fixed threshold keeps every
+// block of 256 KiB or more in its own mapping, returned to the OS when freed.
+void tune_allocator() {
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_ARENA_MAX, 4);
+}
+
 int run_up(UpArgs& a) {
+  tune_allocator();
   Options& o = a.opts;
   const pid_t parent = ::getppid();  // before anything: the parent may die while we start
   if (const char* t = std::getenv("ERA_EMU_TOKEN"); t && o.token.empty()) o.token = t;

@@ -218,7 +218,8 @@ Result<QueryResult> Engine::query(const OpContext& ctx, std::string_view ns,
     store::ClockScope now(ctx.now_ms);
     size_t failed_at = 0;
     Status st = in_transaction(c, [&]() -> Status {
-      auto r = run_statements(c, input, true, {}, {}, &failed_at);
+      ResultBudget budget;
+      auto r = run_statements(c, input, true, {}, {}, &failed_at, &budget);
       if (!r) return fail(r.error());
       out = std::move(*r);
       return {};
@@ -270,9 +271,10 @@ Result<std::vector<QueryResult>> Engine::batch(const OpContext& ctx, std::string
   auto ran = with_db(ns, true, [&](Connection& c) -> Status {
     store::ClockScope now(ctx.now_ms);
     size_t index = 0;
+    ResultBudget budget;  // for the batch as a whole
     Status st = in_transaction(c, [&]() -> Status {
       for (index = 0; index < statements.size(); ++index) {
-        auto r = run_statements(c, statements[index], true);
+        auto r = run_statements(c, statements[index], true, {}, {}, nullptr, &budget);
         if (!r) return fail(r.error());
         out.push_back(std::move(*r));
       }

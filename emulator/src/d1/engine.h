@@ -42,6 +42,13 @@ inline constexpr int kMaxColumns = 100;
 inline constexpr int kMaxValueBytes = 2'000'000;  // string, BLOB and row size
 inline constexpr int kMaxLikePattern = 50;
 inline constexpr int kMaxFunctionArgs = 32;
+// What the rows of one request (a query, or a whole batch) may add up to: values (text and
+// BLOB bytes, 8 per number) and rows. Production has no documented result cap, but a Worker
+// has 128 MB of memory; here the cap bounds what a 100-byte query can make the emulator build
+// (BLOBs become JSON arrays of numbers, ~20 bytes of memory per byte). Past either:
+// D1_LIMIT_EXCEEDED, "result too large", before the rows are built.
+inline constexpr int64_t kMaxResultBytes = int64_t(16) << 20;
+inline constexpr int64_t kMaxResultRows = 250'000;
 
 struct StatementInput {
   std::string sql;

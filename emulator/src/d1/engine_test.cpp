@@ -334,6 +334,35 @@ TEST_CASE("d1 interrupt: running statements stop at once and say who stopped the
   CHECK(f.q("SELECT count(*) AS n FROM t").rows[0]["n"] == 0);
 }
 
+TEST_CASE("d1 limits: a result past 16 MiB of values or 250,000 rows is refused before it is built",
+          "[d1][limits]") {
+  Fixture f;
+  auto too_large = [&](const Error& e) {
+    CHECK(e.code == Code::D1_LIMIT_EXCEEDED);
+    CHECK(details(e) == "D1_ERROR: result too large: SQLITE_TOOBIG");
+    CHECK(e.details.value("max_result_bytes", 0) == d1::kMaxResultBytes);
+  };
+  const std::string rows = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %N%) ";
+  auto n = [&](int count, const std::string& select) {
+    std::string sql = rows;
+    sql.replace(sql.find("%N%"), 3, std::to_string(count));
+    return sql + select;
+  };
+  // 114 bytes of SQL asking for 38 MB of BLOBs (the review's case).
+  too_large(f.q_err(n(20, "SELECT zeroblob(1900000) AS b FROM c")));
+  too_large(f.q_err(n(300000, "SELECT x FROM c")));  // rows
+  // Just inside both limits is fine.
+  CHECK(f.q(n(8, "SELECT zeroblob(1900000) AS b FROM c")).rows.size() == 8);
+  CHECK(f.q(n(250000, "SELECT x FROM c")).rows.size() == 250000);
+  // A batch shares one budget.
+  auto b = f.engine.batch(f.ctx, "app", {StatementInput{n(6, "SELECT zeroblob(1900000) AS b FROM c"), {}},
+                                         StatementInput{n(6, "SELECT zeroblob(1900000) AS b FROM c"), {}}});
+  REQUIRE_FALSE(b);
+  too_large(b.error());
+  // Counting rows without returning them costs nothing.
+  CHECK(f.q(n(300000, "SELECT count(*) AS n FROM c")).rows[0]["n"] == 300000);
+}
+
 TEST_CASE("d1 pragmas: the allowed list", "[d1][auth]") {
   for (auto p : {"table_list", "TABLE_INFO", "foreign_keys", "defer_foreign_keys", "optimize",
                  "quick_check", "foreign_key_check"})

@@ -46,6 +46,16 @@ inline Error query_timeout(int64_t timeout_ms) {
                                   " ms (era-emu up --d1-query-timeout) and were stopped; nothing they wrote was kept"}});
 }
 
+// Rows past kMaxResultBytes / kMaxResultRows (engine.h).
+inline Error result_too_large(int64_t max_bytes, int64_t max_rows) {
+  return Error(Code::D1_LIMIT_EXCEEDED, kFailed)
+      .with_details({{"details", "D1_ERROR: result too large: SQLITE_TOOBIG"},
+                     {"hint", "one request's rows may hold at most " + std::to_string(max_bytes) + " bytes of values and " +
+                                  std::to_string(max_rows) + " rows in era-emu; select fewer rows or columns (LIMIT, OFFSET)"},
+                     {"max_result_bytes", max_bytes},
+                     {"max_result_rows", max_rows}});
+}
+
 // Stopped by the emulator itself (reset, restore, seed, shutdown).
 inline Error interrupted(std::string_view by) {
   return Error(Code::D1_INTERRUPTED, kFailed)

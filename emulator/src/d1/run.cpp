@@ -13,8 +13,14 @@ using store::sqlite::Statement;
 
 namespace {
 
+int64_t value_bytes(const store::sqlite::Value& v) {
+  if (auto* s = std::get_if<std::string>(&v)) return int64_t(s->size());
+  if (auto* b = std::get_if<store::sqlite::Blob>(&v)) return int64_t(b->bytes.size());
+  return 8;
+}
+
 // Steps one prepared statement to completion, counting what it read and wrote.
-Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out) {
+Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, ResultBudget* budget) {
   int64_t changes_before = c.total_changes();
   int64_t schema_before = 0;
   bool readonly = st.readonly();
@@ -37,7 +43,12 @@ Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out) 
       for (int i = 0; i < n; ++i) names.push_back(st.column_name(i));
     }
     nlohmann::ordered_json row = nlohmann::ordered_json::object();
-    for (int i = 0; i < static_cast<int>(names.size()); ++i) row[names[i]] = to_json(st.column(i));
+    for (int i = 0; i < static_cast<int>(names.size()); ++i) {
+      store::sqlite::Value v = st.column(i);
+      if (budget && (budget->bytes -= value_bytes(v)) < 0) return fail(errors::result_too_large(kMaxResultBytes, kMaxResultRows));
+      row[names[i]] = to_json(v);
+    }
+    if (budget && --budget->rows < 0) return fail(errors::result_too_large(kMaxResultBytes, kMaxResultRows));
     out.rows.push_back(std::move(row));
   }
   int64_t written = c.total_changes() - changes_before;
@@ -59,7 +70,7 @@ Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out) 
 
 Result<QueryResult> run_all(Connection& c, const StatementInput& in, bool want_rows,
                             const StatementHook& before, const StatementHook& after,
-                            size_t& index);
+                            size_t& index, ResultBudget* budget);
 
 }  // namespace
 
@@ -74,9 +85,9 @@ void accumulate(Meta& into, const Meta& m) {
 
 Result<QueryResult> run_statements(Connection& c, const StatementInput& in, bool want_rows,
                                    const StatementHook& before, const StatementHook& after,
-                                   size_t* failed_at) {
+                                   size_t* failed_at, ResultBudget* budget) {
   size_t index = 0;
-  auto r = run_all(c, in, want_rows, before, after, index);
+  auto r = run_all(c, in, want_rows, before, after, index, budget);
   if (!r && failed_at) *failed_at = index;
   return r;
 }
@@ -84,7 +95,7 @@ Result<QueryResult> run_statements(Connection& c, const StatementInput& in, bool
 namespace {
 Result<QueryResult> run_all(Connection& c, const StatementInput& in, bool want_rows,
                             const StatementHook& before, const StatementHook& after,
-                            size_t& index) {
+                            size_t& index, ResultBudget* budget) {
   auto started = std::chrono::steady_clock::now();
   QueryResult out;
   if (in.sql.find('\0') != std::string::npos) return fail(errors::nul_in_sql());
@@ -110,10 +121,10 @@ Result<QueryResult> run_all(Connection& c, const StatementInput& in, bool want_r
     // Rows of earlier statements are dropped; keep only the last one's.
     if (!last) {
       QueryResult scratch;
-      ERA_TRY(step_all(c, st, false, scratch));
+      ERA_TRY(step_all(c, st, false, scratch, nullptr));
       accumulate(out.meta, scratch.meta);
     } else {
-      ERA_TRY(step_all(c, st, want_rows, out));
+      ERA_TRY(step_all(c, st, want_rows, out, budget));
     }
     ++out.meta.count;
     pos = next;

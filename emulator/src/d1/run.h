@@ -17,9 +17,15 @@ namespace era::d1 {
 // statement). On failure *failed_at (when given) is the failing statement's index.
 // meta.count = statements run; size_after is left for the caller.
 using StatementHook = std::function<Status(size_t index)>;
+// Rows returned so far count against it (kMaxResultBytes / kMaxResultRows): one per request.
+struct ResultBudget {
+  int64_t bytes = kMaxResultBytes;
+  int64_t rows = kMaxResultRows;
+};
 Result<QueryResult> run_statements(store::sqlite::Connection& c, const StatementInput& in,
                                    bool want_rows, const StatementHook& before = {},
-                                   const StatementHook& after = {}, size_t* failed_at = nullptr);
+                                   const StatementHook& after = {}, size_t* failed_at = nullptr,
+                                   ResultBudget* budget = nullptr);
 
 // BEGIN (trusted) ... fn ... COMMIT; ROLLBACK when fn or COMMIT fails (a deferred foreign key
 // violation surfaces at COMMIT as "FOREIGN KEY constraint failed").

@@ -17,7 +17,8 @@ void add_seed_routes(Router& r, Services& s) {
           send_json(c.res, 200, *rep);
           return {};
         },
-        "Apply a fixture {kv: {ns: {key: value}}, r2: {bucket: {key: {text|base64}}}, d1: {ns: [SQL]}}");
+        "Apply a fixture {kv: {ns: {key: value}}, r2: {bucket: {key: {text|base64}}}, d1: {ns: [SQL]}}")
+      .body_limit = uint64_t(128) << 20;  // documents inline R2 objects as base64
 }
 
 }  // namespace era::api

@@ -144,20 +144,30 @@ Status d1_invalid(Services&, Call& c) {
 }  // namespace
 
 void add_era_d1_routes(Router& r, Services& s) {
+  // Statements are 100 KB at most and values 2 MB: 32 MiB holds any sane request, and bounds
+  // what a careless one costs.
+  constexpr uint64_t kD1Body = uint64_t(32) << 20;
   r.add("POST", "/api/storage/d1/{ns}", Service::d1, Op::query, bind_services(s, d1_query),
-        "Query {sql, params?}: {success, results: [rows], meta}");
+        "Query {sql, params?}: {success, results: [rows], meta}")
+      .body_limit = kD1Body;
   r.add("GET", "/api/storage/d1/{ns}", Service::d1, Op::query, bind_services(s, d1_query),
-        "Query via ?sql=&params=<JSON array>");
+        "Query via ?sql=&params=<JSON array>")
+      .body_limit = kD1Body;
   r.add("POST", "/api/storage/d1/{ns}/query", Service::d1, Op::query, bind_services(s, d1_query),
-        "Query {sql, params?}: {success, results: [rows], meta}");
+        "Query {sql, params?}: {success, results: [rows], meta}")
+      .body_limit = kD1Body;
   r.add("GET", "/api/storage/d1/{ns}/query", Service::d1, Op::query, bind_services(s, d1_query),
-        "Query via ?sql=&params=<JSON array>");
+        "Query via ?sql=&params=<JSON array>")
+      .body_limit = kD1Body;
   r.add("POST", "/api/storage/d1/{ns}/exec", Service::d1, Op::exec, bind_services(s, d1_exec),
-        "Run {sql, params?} (several ;-separated statements allowed): {success, meta{count}}");
+        "Run {sql, params?} (several ;-separated statements allowed): {success, meta{count}}")
+      .body_limit = kD1Body;
   r.add("POST", "/api/storage/d1/{ns}/batch", Service::d1, Op::batch, bind_services(s, d1_batch),
-        "Run {statements: [{sql, params?}]} as one transaction: {success, results: [...]}");
+        "Run {statements: [{sql, params?}]} as one transaction: {success, results: [...]}")
+      .body_limit = kD1Body;
   r.add("POST", "/api/storage/d1/{ns}/{op+}", Service::d1, Op::query, bind_services(s, d1_invalid),
-        "Any other operation: 400 Invalid operation");
+        "Any other operation: 400 Invalid operation")
+      .body_limit = kD1Body;
 }
 
 }  // namespace era::api

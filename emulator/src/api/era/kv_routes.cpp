@@ -222,7 +222,8 @@ void add_era_kv_routes(Router& r, Services& s) {
         "Get a value: {value}; ?metadata=true adds metadata and expiration")
       .quick = true;
   r.add("PUT", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::put, bind_services(s, kv_put),
-        "Set {value, metadata?, expiration?, expirationTtl?}");
+        "Set {value, metadata?, expiration?, expirationTtl?}")
+      .body_limit = uint64_t(64) << 20;  // a 25 MiB value, JSON-escaped, with room to spare
   r.add("DELETE", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::del, bind_services(s, kv_delete),
         "Delete a key (succeeds when missing)");
   if (!s.settings.control_enabled) return;

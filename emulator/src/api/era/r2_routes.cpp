@@ -205,7 +205,8 @@ void add_era_r2_routes(Router& r, Services& s) {
   r.add("GET", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::get, bind_services(s, r2_get),
         "Get an object: {content (base64), size, httpMetadata, customMetadata, etag, uploaded}");
   r.add("PUT", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::put, bind_services(s, r2_put),
-        "Put {content (base64), metadata?, httpMetadata?, onlyIf?, md5?/sha1?/sha256?}");
+        "Put {content (base64), metadata?, httpMetadata?, onlyIf?, md5?/sha1?/sha256?}")
+      .body_limit = uint64_t(128) << 20;  // ≈ 96 MiB of object as base64 (bigger: PUT /api/r2, streamed)
   r.add("DELETE", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::del, bind_services(s, r2_delete),
         "Delete an object (succeeds when missing)");
 }
