@@ -52,6 +52,40 @@ uint64_t dir_bytes(const fs::path& dir) {
 
 }  // namespace
 
+// ------------------------------------------------------------------- restore, crash-safely
+
+namespace {
+
+constexpr std::string_view kRestorePending = "restore:pending";
+
+Status clear_restore_intent(store::Lmdb& lmdb) {
+  auto t = lmdb.begin_write();
+  if (!t) return fail(t.error());
+  auto gone = t->del(store::Table::sys, kRestorePending);
+  if (!gone) return fail(gone.error());
+  return t->commit();
+}
+
+}  // namespace
+
+Result<bool> finish_interrupted_restore(store::Lmdb& lmdb, const store::Paths& paths) {
+  bool pending = false;
+  {
+    auto t = lmdb.begin_read();
+    if (!t) return fail(t.error());
+    auto v = t->get(store::Table::sys, kRestorePending);
+    if (!v) return fail(v.error());
+    pending = v->has_value();
+  }
+  if (!pending) {  // a restore that died before its commit point changed nothing: drop its staging
+    d1::Engine::discard_staged(paths);
+    return false;
+  }
+  ERA_TRY(d1::Engine::finish_swap(paths));
+  ERA_TRY(clear_restore_intent(lmdb));
+  return true;
+}
+
 // ------------------------------------------------------------------------ the exclusive lock
 
 Admin::Exclusive::~Exclusive() {
@@ -247,14 +281,19 @@ Status Admin::restore_locked(const fs::path& dir) {
     if (e2) return fail(io_error("cannot restore blob " + id, e2));
   }
   if (ec) return fail(io_error("cannot list " + (dir / "blobs").string(), ec));
-  // 2. KV and R2 records (and multipart uploads) in one LMDB transaction.
-  ERA_TRY(d_.lmdb.restore_from(dir / "lmdb",
-                               {store::Table::kv, store::Table::r2, store::Table::uploads}));
+  // 2. The snapshot's D1 databases, copied beside the live ones (d1.restoring/).
+  ERA_TRY(d_.d1.stage_restore(dir / "d1"));
+  // 3. The commit point: KV and R2 records (and multipart uploads) and the intent to swap D1,
+  //    in one LMDB transaction. A crash before it leaves everything as it was (start-up drops
+  //    the staging); a crash after it is rolled forward at start-up (finish_interrupted_restore).
+  ERA_TRY(d_.lmdb.restore_from(dir / "lmdb", {store::Table::kv, store::Table::r2, store::Table::uploads},
+                               [](store::Txn& t) { return t.put(store::Table::sys, kRestorePending, "d1"); }));
   // Reads the edges cached before the restore describe data that is gone.
   d_.kv.clear_edge_cache();
-  // 3. D1 databases.
-  ERA_TRY(d_.d1.restore_from(dir / "d1"));
-  // 4. Bodies the restored records no longer reference.
+  // 4. D1: the staged directory takes the live one's place; then the intent is done.
+  ERA_TRY(d_.d1.swap_in_staged());
+  ERA_TRY(clear_restore_intent(d_.lmdb));
+  // 5. Bodies the restored records no longer reference.
   auto swept = d_.r2.sweep_orphans();
   if (!swept) return fail(swept.error());
   return {};

@@ -74,6 +74,11 @@ struct SnapshotInfo {
   double duration_ms = 0;  // of the save or restore that produced this
 };
 
+// At start-up, before any engine serves: a snapshot restore interrupted by a crash after its
+// commit point (KV and R2 already restored) is finished — D1's staged databases are swapped in —
+// and one interrupted before it leaves no staging behind. True when a restore was finished.
+Result<bool> finish_interrupted_restore(store::Lmdb& lmdb, const store::Paths& paths);
+
 class Admin {
  public:
   explicit Admin(Deps deps) : d_(deps) {}

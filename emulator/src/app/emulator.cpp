@@ -110,6 +110,11 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   auto lmdb = store::Lmdb::open(impl->paths->lmdb_dir(), {.durable = o.durable, .writemap = o.memory});
   if (!lmdb) return fail_start(lmdb.error().message);
   impl->lmdb = std::move(*lmdb);
+  // A snapshot restore that a crash interrupted is finished (or its staging dropped) before
+  // anything reads the data: restores are all-or-nothing across KV, R2 and D1.
+  auto finished = admin::finish_interrupted_restore(*impl->lmdb, *impl->paths);
+  if (!finished) return fail_start("cannot finish an interrupted snapshot restore: " + finished.error().message);
+  if (*finished) log::warn("finished a snapshot restore that was interrupted (the process died during it)");
   impl->blobs = std::make_unique<store::BlobStore>(*impl->paths, o.durable);
   if (auto st = impl->blobs->init(); !st) return fail_start(st.error().message);
   kv::Options kv_options;

@@ -390,24 +390,51 @@ Status Engine::snapshot_to(const fs::path& dir) {
   return {};
 }
 
-Status Engine::restore_from(const fs::path& dir) {
-  std::lock_guard l(mu_);
-  close_all_locked();
-  for (const auto& n : namespaces_on_disk()) remove_db_files(paths_.d1_db(n));
+Status Engine::stage_restore(const fs::path& dir) {
+  const fs::path staged = paths_.d1_staged_dir();
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return {};  // a snapshot without D1 data: nothing to restore
-  fs::create_directories(paths_.d1_dir(), ec);
-  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
-       it.increment(ec)) {
+  fs::remove_all(staged, ec);
+  fs::create_directories(staged, ec);
+  if (ec) return fail(Code::STORE_IO, "cannot create " + staged.string() + ": " + ec.message());
+  if (!fs::is_directory(dir, ec)) return {};  // a snapshot without D1 data: no databases
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const fs::path& p = it->path();
     if (p.extension() != ".sqlite" || !core::is_valid_name(p.stem().string())) continue;
-    fs::path target = paths_.d1_db(p.stem().string());
     std::error_code cec;
-    fs::copy_file(p, target, fs::copy_options::overwrite_existing, cec);
-    if (cec) return fail(Code::STORE_IO, "cannot restore " + target.string() + ": " + cec.message());
+    fs::copy_file(p, staged / p.filename(), fs::copy_options::overwrite_existing, cec);
+    if (cec) return fail(Code::STORE_IO, "cannot stage " + p.string() + ": " + cec.message());
   }
   if (ec) return fail(Code::STORE_IO, "cannot read " + dir.string() + ": " + ec.message());
   return {};
+}
+
+Status Engine::swap_in_staged() {
+  std::lock_guard l(mu_);
+  close_all_locked();
+  return finish_swap(paths_);
+}
+
+Status Engine::finish_swap(const store::Paths& paths) {
+  const fs::path live = paths.d1_dir(), staged = paths.d1_staged_dir(), replaced = paths.d1_replaced_dir();
+  std::error_code ec;
+  auto io = [&](const std::string& what) { return fail(Code::STORE_IO, what + ": " + ec.message()); };
+  if (fs::exists(staged, ec)) {
+    if (fs::exists(live, ec)) {
+      fs::remove_all(replaced, ec);  // a replaced dir from an earlier swap, if any
+      fs::rename(live, replaced, ec);
+      if (ec) return io("cannot move " + live.string() + " aside");
+    }
+    fs::rename(staged, live, ec);  // the switch: one rename
+    if (ec) return io("cannot move " + staged.string() + " into place");
+  }
+  fs::remove_all(replaced, ec);
+  if (ec) return io("cannot remove " + replaced.string());
+  return {};
+}
+
+void Engine::discard_staged(const store::Paths& paths) {
+  std::error_code ec;
+  fs::remove_all(paths.d1_staged_dir(), ec);
 }
 
 Result<nlohmann::json> Engine::tables(std::string_view ns) {

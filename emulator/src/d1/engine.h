@@ -115,8 +115,21 @@ class Engine {
   std::vector<std::string> namespaces();
   // A consistent copy of every database (sqlite3 backup API) into dir/<ns>.sqlite.
   Status snapshot_to(const std::filesystem::path& dir);
-  // Replaces all databases with dir/<ns>.sqlite; databases not in dir are removed.
-  Status restore_from(const std::filesystem::path& dir);
+  // A restore in two steps, so it can be all-or-nothing with the LMDB side (admin::restore):
+  // stage_restore copies dir/<ns>.sqlite into d1.restoring/ (the live databases untouched);
+  // swap_in_staged closes every database and puts the staged directory in place of d1/.
+  Status stage_restore(const std::filesystem::path& dir);
+  Status swap_in_staged();
+  // The swap itself, idempotent: finishes one a crash interrupted at any point (start-up
+  // recovery calls it with no engine open). discard_staged drops a staging that never became
+  // the plan (a restore that crashed before its commit point).
+  static Status finish_swap(const store::Paths& paths);
+  // Both steps at once: replaces all databases with dir/<ns>.sqlite (seed's rollback).
+  Status restore_from(const std::filesystem::path& dir) {
+    ERA_TRY(stage_restore(dir));
+    return swap_in_staged();
+  }
+  static void discard_staged(const store::Paths& paths);
   // [{name, sql, columns: [{name, type, notnull, default, pk}]}] ordered by name; [] when the
   // namespace has no database.
   Result<nlohmann::json> tables(std::string_view ns);

@@ -1,6 +1,8 @@
 #include "d1/engine.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -582,4 +584,33 @@ TEST_CASE("d1 blog example: the original SDK's README SQL works unchanged", "[d1
   CHECK(r.rows[0]["created_at"].is_string());
   // Running the CREATE again is harmless (the original proxy's rewrite broke exactly this).
   REQUIRE(f.engine.exec(f.ctx, "blog", StatementInput{"CREATE TABLE IF NOT EXISTS posts (id INTEGER)", {}}));
+}
+
+TEST_CASE("d1 restore swap: finishing it is idempotent from every point a crash can leave", "[d1][admin][restore]") {
+  namespace fs = std::filesystem;
+  auto write = [](const fs::path& p, const std::string& text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  };
+  auto read = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  // 0: staged beside live; 1: live moved aside, staged not yet in place; 2: swapped, the old
+  // one not yet removed; 3: done.
+  for (int crash_point = 0; crash_point <= 3; ++crash_point) {
+    INFO("crash point " << crash_point);
+    test::TempDir dir;
+    store::Paths paths{dir.path};
+    if (crash_point <= 1) write(paths.d1_staged_dir() / "app.sqlite", "new");
+    if (crash_point == 0) write(paths.d1_db("app"), "old");
+    if (crash_point >= 1 && crash_point <= 2) write(paths.d1_replaced_dir() / "app.sqlite", "old");
+    if (crash_point >= 2) write(paths.d1_db("app"), "new");
+    REQUIRE(d1::Engine::finish_swap(paths));
+    CHECK(read(paths.d1_db("app")) == "new");
+    CHECK_FALSE(fs::exists(paths.d1_staged_dir()));
+    CHECK_FALSE(fs::exists(paths.d1_replaced_dir()));
+    REQUIRE(d1::Engine::finish_swap(paths));  // and again: nothing changes
+    CHECK(read(paths.d1_db("app")) == "new");
+  }
 }

@@ -139,7 +139,8 @@ Status Lmdb::copy_to(const std::filesystem::path& dir) {
   return {};
 }
 
-Status Lmdb::restore_from(const std::filesystem::path& dir, std::initializer_list<Table> tables) {
+Status Lmdb::restore_from(const std::filesystem::path& dir, std::initializer_list<Table> tables,
+                          const std::function<Status(Txn&)>& also) {
   // The copy is opened read-only without a lock file: nothing else ever opens it.
   MDB_env* src = nullptr;
   int rc = mdb_env_create(&src);
@@ -183,6 +184,7 @@ Status Lmdb::restore_from(const std::filesystem::path& dir, std::initializer_lis
     }
     if (rc != MDB_NOTFOUND) return fail(lmdb_error(rc, "cursor_get"));
   }
+  if (also) ERA_TRY(also(*w));
   return w->commit();
 }
 

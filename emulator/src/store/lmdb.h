@@ -91,7 +91,10 @@ class Lmdb {
   // Replaces every row of `tables` with the rows of the copy in `dir`, inside one write
   // transaction: readers see the old state or the new one, never a mix. A table missing from
   // the copy becomes empty.
-  Status restore_from(const std::filesystem::path& dir, std::initializer_list<Table> tables);
+  // `also` runs in the same write transaction, before it commits (a restore records its intent
+  // there, so the tables and the intent become durable together).
+  Status restore_from(const std::filesystem::path& dir, std::initializer_list<Table> tables,
+                      const std::function<Status(Txn&)>& also = {});
 
  private:
   friend class Txn;

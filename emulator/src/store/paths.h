@@ -25,6 +25,10 @@ class Paths {
   std::filesystem::path d1_db(std::string_view ns) const {
     return d1_dir() / (std::string(ns) + ".sqlite");
   }
+  // A restore stages the snapshot's databases here, then swaps the directory with d1/; the
+  // directory it replaced waits in d1.replaced until removed (admin::restore).
+  std::filesystem::path d1_staged_dir() const { return root_ / "d1.restoring"; }
+  std::filesystem::path d1_replaced_dir() const { return root_ / "d1.replaced"; }
   std::filesystem::path snapshots_dir() const { return root_ / "snapshots"; }
   std::filesystem::path snapshot(std::string_view name) const {
     return snapshots_dir() / std::string(name);
