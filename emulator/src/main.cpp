@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("era-emu ") + era::version());
   app.require_subcommand(1);
   era::cli::setup_up(app);
+  era::cli::setup_exec(app);
   era::cli::setup_errors(app);
   era::cli::setup_migrate(app);
   era::cli::setup_control(app);

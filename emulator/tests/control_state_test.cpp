@@ -1,4 +1,7 @@
 // Reset, snapshots, seed and inspect over HTTP, checked on all three engines.
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <atomic>
@@ -346,4 +349,35 @@ TEST_CASE("control time: the clock stays within 1970…9999; a refused change ch
   // KV expirations are computed from a clock that never wrapped.
   REQUIRE(emu.put_json("/api/storage/kv/app/k", {{"value", "v"}, {"expirationTtl", 60}})->status == 200);
   CHECK(body_json(emu.get("/api/storage/kv/app/k?metadata=true"))["expiration"] == 60);
+}
+
+TEST_CASE("control reset: a request that will not finish makes reset give up, not hang", "[control][reset]") {
+  era::Options o;
+  o.admin_wait_ms = 400;
+  Emu emu(o);
+  REQUIRE(emu.put_json("/api/storage/kv/app/keep", {{"value", "v"}})->status == 200);
+  // An upload that stalls after 128 KiB: its handler runs (and holds the state shared) while it
+  // waits for the rest.
+  int fd = connect_loopback(emu.emu->port());
+  std::string head = "PUT /api/r2/files/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1048576\r\n\r\n";
+  std::string part(128 * 1024, 'x');
+  REQUIRE(::send(fd, head.data(), head.size(), MSG_NOSIGNAL) == ssize_t(head.size()));
+  REQUIRE(::send(fd, part.data(), part.size(), MSG_NOSIGNAL) == ssize_t(part.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the handler has the body now
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = emu.post_json("/_emu/reset", json::object());
+  auto waited = std::chrono::steady_clock::now() - t0;
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 503);
+  CHECK(body_json(r)["code"] == "STATE_BUSY");
+  CHECK(body_json(r)["waited_ms"] == 400);
+  CHECK(waited < std::chrono::seconds(5));
+  // Nothing was reset, and storage answers again at once.
+  CHECK(emu.get("/api/storage/kv/app/keep")->status == 200);
+  ::close(fd);
+  // With the upload gone, reset goes through.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(emu.post_json("/_emu/reset", json::object())->status == 200);
+  CHECK(emu.get("/api/storage/kv/app/keep")->status == 404);
 }

@@ -37,6 +37,7 @@ struct Options {
   int64_t kv_propagation_delay_ms = 60000;  // KV write → other locations (clock time); 0 = strong
   bool kv_rate_limit = false;               // 1 write/s/key like production (429)
   int64_t d1_query_timeout_ms = 30000;      // a D1 query, exec or batch is stopped after this (production: 30 s)
+  int64_t admin_wait_ms = 10000;            // reset/restore/seed/snapshots wait this long for running requests (then 503 STATE_BUSY)
   std::string log_level = "info";
 };
 

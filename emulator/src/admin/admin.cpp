@@ -97,11 +97,11 @@ Admin::Exclusive::~Exclusive() {
 Result<Admin::Exclusive> Admin::exclusive(std::string_view what, bool stop_d1) {
   auto busy = [&](std::string why) {
     return fail(Error(Code::STATE_BUSY, std::string(what) + " gave up after " +
-                                            std::to_string(kExclusiveWait.count() / 1000) + " s: " + why +
+                                            std::to_string(exclusive_wait_.count()) + " ms: " + why +
                                             "; nothing was changed")
-                    .with_details({{"waited_ms", kExclusiveWait.count()}}));
+                    .with_details({{"waited_ms", exclusive_wait_.count()}}));
   };
-  auto until = std::chrono::steady_clock::now() + kExclusiveWait;
+  auto until = std::chrono::steady_clock::now() + exclusive_wait_;
   if (!admin_mu_.try_lock_until(until)) return busy("another reset, restore, seed or snapshot was still running");
   // Requests already in a handler hold the state lock shared; a D1 statement among them could
   // run for the whole query timeout, so those are stopped (they answer D1_INTERRUPTED).

@@ -7,7 +7,7 @@
 // all three engines change together. Inspect takes it shared. None of these may be called
 // from a thread that already holds the lock (a guarded storage handler).
 // They never wait forever: reset, restore and seed first stop running D1 statements (which
-// answer D1_INTERRUPTED), and every one gives up after kExclusiveWait with STATE_BUSY, having
+// answer D1_INTERRUPTED), and every one gives up after `exclusive_wait` with STATE_BUSY, having
 // changed nothing. They run one at a time.
 //
 // Snapshots live in <data>/snapshots/<name>/:
@@ -81,12 +81,14 @@ Result<bool> finish_interrupted_restore(store::Lmdb& lmdb, const store::Paths& p
 
 class Admin {
  public:
-  explicit Admin(Deps deps) : d_(deps) {}
+  // exclusive_wait: how long reset, restore, seed and snapshots wait for running requests.
+  explicit Admin(Deps deps, std::chrono::milliseconds exclusive_wait = kDefaultExclusiveWait)
+      : d_(deps), exclusive_wait_(exclusive_wait) {}
   Admin(const Admin&) = delete;
   Admin& operator=(const Admin&) = delete;
 
   StateLock& lock() { return lock_; }
-  static constexpr std::chrono::milliseconds kExclusiveWait{10'000};
+  static constexpr std::chrono::milliseconds kDefaultExclusiveWait{10'000};
 
   // Extra state to clear on reset (e.g. registered custom resources). Called under the
   // exclusive lock with the request's service and namespace. Register before serving.
@@ -135,13 +137,14 @@ class Admin {
     Admin* a_;
   };
   // Takes the state lock exclusively for `what` ("reset"): with stop_d1, running D1 statements
-  // are stopped first. STATE_BUSY after kExclusiveWait.
+  // are stopped first. STATE_BUSY after exclusive_wait_.
   Result<Exclusive> exclusive(std::string_view what, bool stop_d1);
   Status restore_locked(const std::filesystem::path& dir);
   Status snapshot_locked(const std::filesystem::path& dir);
   Result<SnapshotInfo> read_info(std::string_view name);
 
   Deps d_;
+  std::chrono::milliseconds exclusive_wait_;
   std::timed_mutex admin_mu_;  // one whole-emulator operation at a time
   StateLock lock_;
   std::vector<ResetHook> hooks_;

@@ -355,7 +355,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       });
     }
     auto cl = parser_->content_length_remaining();
-    size_t room = cl ? size_t(std::min<uint64_t>(*cl, kBodyChunk)) : kBodyChunk;
+    // A prefetch asks for no more than its own size: Beast's read fills the buffer it is given
+    // before it returns, so a larger one would wait for bytes the handler could already use.
+    size_t want = prefetch ? kPrefetch - body_.size() : kBodyChunk;
+    size_t room = cl ? size_t(std::min<uint64_t>(*cl, want)) : want;
     size_t old = body_.size();
     body_.resize(old + room);
     auto& b = parser_->get().body();

@@ -124,6 +124,7 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   impl->kv = std::make_unique<kv::Engine>(*impl->lmdb, kv_options);
   impl->r2 = std::make_unique<r2::Engine>(*impl->lmdb, *impl->blobs);
   if (o.d1_query_timeout_ms < 1) return fail_start("the D1 query timeout must be at least 1 ms");
+  if (o.admin_wait_ms < 0) return fail_start("the admin wait cannot be negative");
   impl->d1 = std::make_unique<d1::Engine>(*impl->paths, impl->clock, d1::Options{.query_timeout_ms = o.d1_query_timeout_ms});
   auto signer = products::Signer::open(*impl->lmdb);
   if (!signer) return fail_start(signer.error().message);
@@ -136,7 +137,8 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   // Control plane: whole-emulator operations, then the guard that applies faults and logs.
   impl->admin = std::make_unique<admin::Admin>(admin::Deps{*impl->paths, *impl->lmdb, *impl->blobs,
                                                            *impl->kv, *impl->r2, *impl->d1,
-                                                           impl->clock, impl->faults, impl->events});
+                                                           impl->clock, impl->faults, impl->events},
+                                               std::chrono::milliseconds(o.admin_wait_ms));
   impl->guard = std::make_unique<api::Guard>(impl->clock);
   impl->guard->attach(&impl->faults, &impl->events, &impl->admin->lock());
   impl->guard->set_catalog(&impl->catalog);

@@ -5,6 +5,7 @@ namespace CLI { class App; }
 namespace era::cli {
 
 void setup_up(CLI::App& app);        // cli/up.cpp
+void setup_exec(CLI::App& app);      // cli/up.cpp
 void setup_errors(CLI::App& app);    // cli/errors.cpp
 void setup_migrate(CLI::App& app);   // cli/migrate.cpp (offline, or --url)
 void setup_control(CLI::App& app);   // cli/control.cpp: registers every verb below

@@ -1,11 +1,14 @@
 // `era-emu up`: start the emulator and serve until SIGINT/SIGTERM.
 #include <malloc.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -54,10 +57,9 @@ void tune_allocator() {
   mallopt(M_ARENA_MAX, 4);
 }
 
-int run_up(UpArgs& a) {
-  tune_allocator();
+// The flags' text into Options; 0 when they are fine, else the exit code (2, a usage error).
+int resolve_options(UpArgs& a) {
   Options& o = a.opts;
-  const pid_t parent = ::getppid();  // before anything: the parent may die while we start
   if (const char* t = std::getenv("ERA_EMU_TOKEN"); t && o.token.empty()) o.token = t;
   if (!a.clock_start.empty()) {
     auto ms = core::parse_iso8601(a.clock_start);
@@ -92,6 +94,14 @@ int run_up(UpArgs& a) {
     log::warn("binding ", o.host, ": anyone who can reach this address can read, change and ",
               o.control ? "reset all stored data and inject faults" : "delete all stored data",
               o.token.empty() ? " (no --token set)" : "");
+  return 0;
+}
+
+int run_up(UpArgs& a) {
+  tune_allocator();
+  const Options& o = a.opts;
+  const pid_t parent = ::getppid();  // before anything: the parent may die while we start
+  if (int bad = resolve_options(a)) return bad;
 
   // Block the stop signals in every thread; the main thread waits for them below.
   sigset_t set;
@@ -120,13 +130,113 @@ int run_up(UpArgs& a) {
   return 0;
 }
 
-}  // namespace
+// ------------------------------------------------------------------------------------- exec
 
-void setup_up(CLI::App& app) {
-  auto args = std::make_shared<UpArgs>();
+// Where the bundled SDKs are, beside this executable: a build tree (build/era-emu →
+// sdk/python, sdk/js) or an install (bin/era-emu → share/era-emu/sdk/...). Empty if neither.
+std::string sdk_dir(const char* lang) {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  for (auto base : {exe.parent_path().parent_path() / "sdk", exe.parent_path().parent_path() / "share" / "era-emu" / "sdk"}) {
+    auto dir = base / lang;
+    if (std::filesystem::exists(dir / (std::string(lang) == "python" ? "era_storage.py" : "era_storage.js"), ec))
+      return dir.string();
+  }
+  return {};
+}
+
+// NAME=value, with `value` put in front of what NAME already holds (a path list).
+std::string prepend_path(const char* name, const std::string& value) {
+  const char* old = std::getenv(name);
+  return std::string(name) + "=" + value + (old && *old ? std::string(":") + old : std::string());
+}
+
+// era-emu exec [server flags] -- CMD ARGS...: the emulator for exactly one command's lifetime.
+int run_exec(UpArgs& a, const std::vector<std::string>& command) {
+  if (command.empty()) {
+    std::cerr << "era-emu exec: no command to run (usage: era-emu exec [flags] -- CMD ARGS...)\n";
+    return 2;
+  }
+  tune_allocator();
+  if (int bad = resolve_options(a)) return bad;
+  const Options& o = a.opts;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGCHLD);
+  sigset_t before;
+  pthread_sigmask(SIG_BLOCK, &set, &before);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto emu = Emulator::start(o);
+  if (!emu) {
+    std::cerr << "era-emu: " << emu.error().message << "\n";
+    return 1;
+  }
+  const std::string url = (*emu)->url();
+  log::info("serving ", url, " for: ", command[0]);
+
+  // The child's environment, built before fork (nothing but exec runs in the child).
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e; ++e) {
+    std::string_view kv = *e;
+    for (const char* name : {"ERA_STORAGE_URL=", "ERA_EMU_URL=", "PYTHONPATH=", "NODE_PATH="})
+      if (kv.starts_with(name)) goto skip;
+    env_text.emplace_back(kv);
+  skip:;
+  }
+  env_text.push_back("ERA_STORAGE_URL=" + url);
+  env_text.push_back("ERA_EMU_URL=" + url);  // the pytest plugin and jest preset attach to it
+  if (auto py = sdk_dir("python"); !py.empty()) env_text.push_back(prepend_path("PYTHONPATH", py));
+  else if (const char* old = std::getenv("PYTHONPATH")) env_text.push_back(std::string("PYTHONPATH=") + old);
+  if (auto js = sdk_dir("js"); !js.empty()) env_text.push_back(prepend_path("NODE_PATH", js));
+  else if (const char* old = std::getenv("NODE_PATH")) env_text.push_back(std::string("NODE_PATH=") + old);
+  std::vector<char*> envp, argv;
+  for (auto& s : env_text) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = command;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  pid_t child = ::fork();
+  if (child == 0) {
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    signal(SIGPIPE, SIG_DFL);
+    ::execvpe(argv[0], argv.data(), envp.data());
+    int err = errno;
+    const char* what = err == ENOENT ? "command not found" : std::strerror(err);
+    std::string msg = "era-emu exec: cannot run " + command[0] + ": " + what + "\n";
+    (void)!::write(2, msg.data(), msg.size());
+    ::_exit(err == ENOENT ? 127 : 126);
+  }
+  if (child < 0) {
+    std::cerr << "era-emu exec: fork failed: " << std::strerror(errno) << "\n";
+    (*emu)->stop();
+    return 1;
+  }
+  // SIGINT/SIGTERM go to the command; when it ends, so does the emulator.
+  int status = 0;
+  for (;;) {
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (sig == SIGINT || sig == SIGTERM) {
+      ::kill(child, sig);
+      continue;
+    }
+    pid_t done = ::waitpid(child, &status, WNOHANG);
+    if (done == child) break;
+  }
+  (*emu)->stop();
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+// The server's flags, shared by `up` and `exec`.
+void add_server_options(CLI::App* up, const std::shared_ptr<UpArgs>& args) {
   Options& o = args->opts;
-  auto* up = app.add_subcommand("up", "Start the emulator and serve the ERA storage API until SIGINT/SIGTERM.\n"
-                                      "Prints ERA_STORAGE_URL=http://HOST:PORT on stdout when ready; logs go to stderr.");
   up->add_option("--host", o.host, "Address to bind. Non-loopback addresses expose all data (a warning is printed)")
       ->capture_default_str();
   up->add_option("--port", o.port, "Port to listen on; 0 picks a free port (printed in the ready line)")
@@ -157,17 +267,20 @@ void setup_up(CLI::App& app) {
       ->capture_default_str();
   up->add_option("--allow-host", o.allow_hosts,
                  "Also answer requests whose Host is this name (repeatable; \"*\" = any). By default only "
-                 "localhost and IP addresses are served, so a web page cannot reach era-emu by DNS rebinding");
+                 "localhost and IP addresses are served, so a web page cannot reach era-emu by DNS rebinding")
+      ->allow_extra_args(false);  // one value per flag: repeat it for more (and `--` still ends flags)
   up->add_option("--cors-origin", o.cors_origins,
                  "Let browser code from this origin call the API, with CORS (repeatable, e.g. "
                  "http://localhost:3000; \"*\" = any). Without it, cross-origin browser requests get 403; "
-                 "/public/ and /signed/ links follow each bucket's \"cors\" rules instead");
+                 "/public/ and /signed/ links follow each bucket's \"cors\" rules instead")
+      ->allow_extra_args(false);
   up->add_option("--clock", o.clock_mode, "Virtual clock at start: real | frozen")
       ->capture_default_str()->check(CLI::IsMember({"real", "frozen"}));
   up->add_option("--clock-start", args->clock_start, "Start the virtual clock at this ISO-8601 instant");
   up->add_option("--seed", o.seed_files,
                  "Load this fixture document at start (repeatable; schema in docs/control-api.md)")
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile)
+      ->allow_extra_args(false);
   up->add_option("--config", o.config_file,
                  "Declared products (era-emu.json: buckets, kv, d1); default ./era-emu.json when present. "
                  "A bad file stops start-up (docs/products.md)");
@@ -182,13 +295,42 @@ void setup_up(CLI::App& app) {
                  "A D1 query, exec or batch still running after this is stopped: D1_QUERY_TIMEOUT, nothing "
                  "it wrote is kept (production: 30 s)")
       ->capture_default_str();
-  up->add_flag("--exit-with-parent", args->exit_with_parent,
-               "Stop (as on SIGTERM, removing a --memory dir) when the process that started era-emu "
-               "exits, even if it was killed: what test fixtures use, so no emulator outlives its runner");
   up->add_option("--sweep-interval-ms", o.sweep_interval_ms,
                  "How often expired data is reclaimed in the background (real ms; 0 = never)")
       ->capture_default_str();
+}
+
+}  // namespace
+
+void setup_up(CLI::App& app) {
+  auto args = std::make_shared<UpArgs>();
+  auto* up = app.add_subcommand("up", "Start the emulator and serve the ERA storage API until SIGINT/SIGTERM.\n"
+                                      "Prints ERA_STORAGE_URL=http://HOST:PORT on stdout when ready; logs go to stderr.");
+  add_server_options(up, args);
+  up->add_flag("--exit-with-parent", args->exit_with_parent,
+               "Stop (as on SIGTERM, removing a --memory dir) when the process that started era-emu "
+               "exits, even if it was killed: what test fixtures use, so no emulator outlives its runner");
   up->callback([args] { std::exit(run_up(*args)); });
+}
+
+void setup_exec(CLI::App& app) {
+  auto args = std::make_shared<UpArgs>();
+  auto command = std::make_shared<std::vector<std::string>>();
+  auto* ex = app.add_subcommand(
+      "exec",
+      "Run one command with an emulator beside it: start era-emu (a fresh --memory data dir and a\n"
+      "free port unless --data / --port say otherwise), export ERA_STORAGE_URL and ERA_EMU_URL, put\n"
+      "the bundled SDKs on PYTHONPATH and NODE_PATH (import era_storage / require('era_storage')),\n"
+      "run the command, stop the emulator, and exit with the command's status.\n"
+      "Example: era-emu exec --seed fixtures/data/users.json -- python3 demo.py");
+  add_server_options(ex, args);
+  ex->add_option("command", *command, "The command and its arguments, after --")->expected(-1);
+  ex->callback([args, command, ex] {
+    if (ex->count("--data") == 0) args->opts.memory = true;
+    if (ex->count("--port") == 0) args->opts.port = 0;
+    if (ex->count("--log-level") == 0) args->opts.log_level = "warn";  // the command's output stays readable
+    std::exit(run_exec(*args, *command));
+  });
 }
 
 }  // namespace era::cli

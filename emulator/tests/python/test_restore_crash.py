@@ -72,32 +72,36 @@ def restore_quietly(emu):
 
 def test_kill_during_restore_leaves_old_or_new_never_a_mix(tmp_path):
     data = tmp_path / "data"
-    emu = Proc(data)
-    emu.ok("POST", "/api/storage/d1/app/exec", {"sql": "CREATE TABLE m (v TEXT); INSERT INTO m VALUES ('A')"})
-    emu.ok("POST", "/api/storage/d1/app/exec", {"sql": (
-        f"CREATE TABLE bulk AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {BULK_ROWS}) "
-        "SELECT x, randomblob(200) AS b FROM c")})
-    emu.ok("POST", "/_emu/seed", {"kv": {"bulk": {f"k{i}": "v" * 100 for i in range(3000)}}})
-    set_state(emu, "A")
-    emu.ok("POST", "/_emu/snapshots", {"name": "a"})
-    # How long one restore takes here: kills are spread over that span and a bit past it.
-    set_state(emu, "B")
-    t0 = time.monotonic()
-    emu.ok("POST", "/_emu/snapshots/a/restore")
-    span = time.monotonic() - t0
-    assert state_of(emu)[:3] == ("A", "A", "A")
-
-    outcomes = {"A": 0, "B": 0}
-    rng = random.Random(13)
-    for round_ in range(ROUNDS):
+    procs = [Proc(data)]  # the live one is last; stopped whatever happens
+    try:
+        emu = procs[-1]
+        emu.ok("POST", "/api/storage/d1/app/exec", {"sql": "CREATE TABLE m (v TEXT); INSERT INTO m VALUES ('A')"})
+        emu.ok("POST", "/api/storage/d1/app/exec", {"sql": (
+            f"CREATE TABLE bulk AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {BULK_ROWS}) "
+            "SELECT x, randomblob(200) AS b FROM c")})
+        emu.ok("POST", "/_emu/seed", {"kv": {"bulk": {f"k{i}": "v" * 100 for i in range(3000)}}})
+        set_state(emu, "A")
+        emu.ok("POST", "/_emu/snapshots", {"name": "a"})
+        # How long one restore takes here: kills are spread over that span and a bit past it.
         set_state(emu, "B")
-        threading.Thread(target=restore_quietly, args=(emu,), daemon=True).start()
-        time.sleep(rng.uniform(0, span * 1.3))
-        emu.kill()
-        emu = Proc(data)
-        kv, r2, d1, rows = state_of(emu)
-        assert kv == r2 == d1, f"round {round_}: KV={kv} R2={r2} D1={d1} after a kill during restore"
-        assert rows == BULK_ROWS, f"round {round_}: the bulk table has {rows} rows"
-        outcomes[kv] += 1
-    emu.stop()
-    print(f"restore span {span * 1000:.1f} ms; {ROUNDS} kills: {outcomes}")
+        t0 = time.monotonic()
+        emu.ok("POST", "/_emu/snapshots/a/restore")
+        span = time.monotonic() - t0
+        assert state_of(emu)[:3] == ("A", "A", "A")
+
+        outcomes = {"A": 0, "B": 0}
+        rng = random.Random(13)
+        for round_ in range(ROUNDS):
+            set_state(emu, "B")
+            threading.Thread(target=restore_quietly, args=(emu,), daemon=True).start()
+            time.sleep(rng.uniform(0, span * 1.3))
+            emu.kill()
+            procs.append(Proc(data))
+            emu = procs[-1]
+            kv, r2, d1, rows = state_of(emu)
+            assert kv == r2 == d1, f"round {round_}: KV={kv} R2={r2} D1={d1} after a kill during restore"
+            assert rows == BULK_ROWS, f"round {round_}: the bulk table has {rows} rows"
+            outcomes[kv] += 1
+        print(f"restore span {span * 1000:.1f} ms; {ROUNDS} kills: {outcomes}")
+    finally:
+        procs[-1].kill()
