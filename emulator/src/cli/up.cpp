@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -97,35 +98,44 @@ int resolve_options(UpArgs& a) {
   return 0;
 }
 
+// Blocks `signals` in every thread from here on (the caller sigwait()s for them; the mask in
+// force before goes to *before) and starts the emulator. Null, with the reason printed, when it
+// cannot start.
+std::unique_ptr<Emulator> start_with_signals_blocked(const Options& o, const sigset_t& signals,
+                                                     sigset_t* before = nullptr) {
+  pthread_sigmask(SIG_BLOCK, &signals, before);
+  signal(SIGPIPE, SIG_IGN);
+  auto emu = Emulator::start(o);
+  if (!emu) {
+    std::cerr << "era-emu: " << emu.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(*emu);
+}
+
 int run_up(UpArgs& a) {
   tune_allocator();
   const Options& o = a.opts;
   const pid_t parent = ::getppid();  // before anything: the parent may die while we start
   if (int bad = resolve_options(a)) return bad;
 
-  // Block the stop signals in every thread; the main thread waits for them below.
+  // The stop signals, for the main thread to wait for below.
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  auto emu = Emulator::start(o);
-  if (!emu) {
-    std::cerr << "era-emu: " << emu.error().message << "\n";
-    return 1;
-  }
-  log::info("serving ", (*emu)->url(), " with data in ", (*emu)->data_dir(),
+  auto emu = start_with_signals_blocked(o, set);
+  if (!emu) return 1;
+  log::info("serving ", emu->url(), " with data in ", emu->data_dir(),
             o.memory ? " (memory: removed at exit)" : "");
-  std::printf("ERA_STORAGE_URL=%s\n", (*emu)->url().c_str());
+  std::printf("ERA_STORAGE_URL=%s\n", emu->url().c_str());
   std::fflush(stdout);
   if (a.exit_with_parent) watch_parent(parent);
 
   int sig = 0;
   sigwait(&set, &sig);
   log::info("received ", sig == SIGINT ? "SIGINT" : "SIGTERM", ", finishing in-flight requests");
-  (*emu)->stop();
+  emu->stop();
   log::info("stopped cleanly");
   return 0;
 }
@@ -146,10 +156,18 @@ std::string sdk_dir(const char* lang) {
   return {};
 }
 
-// NAME=value, with `value` put in front of what NAME already holds (a path list).
-std::string prepend_path(const char* name, const std::string& value) {
+// Sets NAME=value in an environment list (NAME=... entries), replacing an existing entry.
+void set_env(std::vector<std::string>& env, const std::string& name, const std::string& value) {
+  const std::string prefix = name + "=";
+  auto it = std::find_if(env.begin(), env.end(), [&](const std::string& e) { return e.starts_with(prefix); });
+  if (it != env.end()) *it = prefix + value;
+  else env.push_back(prefix + value);
+}
+
+// `dir` in front of the path list NAME already holds.
+std::string prepended(const char* name, const std::string& dir) {
   const char* old = std::getenv(name);
-  return std::string(name) + "=" + value + (old && *old ? std::string(":") + old : std::string());
+  return old && *old ? dir + ":" + old : dir;
 }
 
 // era-emu exec [server flags] -- CMD ARGS...: the emulator for exactly one command's lifetime.
@@ -167,32 +185,18 @@ int run_exec(UpArgs& a, const std::vector<std::string>& command) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGCHLD);
   sigset_t before;
-  pthread_sigmask(SIG_BLOCK, &set, &before);
-  signal(SIGPIPE, SIG_IGN);
-
-  auto emu = Emulator::start(o);
-  if (!emu) {
-    std::cerr << "era-emu: " << emu.error().message << "\n";
-    return 1;
-  }
-  const std::string url = (*emu)->url();
+  auto emu = start_with_signals_blocked(o, set, &before);
+  if (!emu) return 1;
+  const std::string url = emu->url();
   log::info("serving ", url, " for: ", command[0]);
 
   // The child's environment, built before fork (nothing but exec runs in the child).
   std::vector<std::string> env_text;
-  for (char** e = environ; *e; ++e) {
-    std::string_view kv = *e;
-    for (const char* name : {"ERA_STORAGE_URL=", "ERA_EMU_URL=", "PYTHONPATH=", "NODE_PATH="})
-      if (kv.starts_with(name)) goto skip;
-    env_text.emplace_back(kv);
-  skip:;
-  }
-  env_text.push_back("ERA_STORAGE_URL=" + url);
-  env_text.push_back("ERA_EMU_URL=" + url);  // the pytest plugin and jest preset attach to it
-  if (auto py = sdk_dir("python"); !py.empty()) env_text.push_back(prepend_path("PYTHONPATH", py));
-  else if (const char* old = std::getenv("PYTHONPATH")) env_text.push_back(std::string("PYTHONPATH=") + old);
-  if (auto js = sdk_dir("js"); !js.empty()) env_text.push_back(prepend_path("NODE_PATH", js));
-  else if (const char* old = std::getenv("NODE_PATH")) env_text.push_back(std::string("NODE_PATH=") + old);
+  for (char** e = environ; *e; ++e) env_text.emplace_back(*e);
+  set_env(env_text, "ERA_STORAGE_URL", url);
+  set_env(env_text, "ERA_EMU_URL", url);  // the pytest plugin and jest preset attach to it
+  if (auto py = sdk_dir("python"); !py.empty()) set_env(env_text, "PYTHONPATH", prepended("PYTHONPATH", py));
+  if (auto js = sdk_dir("js"); !js.empty()) set_env(env_text, "NODE_PATH", prepended("NODE_PATH", js));
   std::vector<char*> envp, argv;
   for (auto& s : env_text) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -213,7 +217,7 @@ int run_exec(UpArgs& a, const std::vector<std::string>& command) {
   }
   if (child < 0) {
     std::cerr << "era-emu exec: fork failed: " << std::strerror(errno) << "\n";
-    (*emu)->stop();
+    emu->stop();
     return 1;
   }
   // SIGINT/SIGTERM go to the command; when it ends, so does the emulator.
@@ -228,7 +232,7 @@ int run_exec(UpArgs& a, const std::vector<std::string>& command) {
     pid_t done = ::waitpid(child, &status, WNOHANG);
     if (done == child) break;
   }
-  (*emu)->stop();
+  emu->stop();
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 1;

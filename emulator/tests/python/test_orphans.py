@@ -53,7 +53,19 @@ def alive(pid: int) -> bool:
     return state != "Z"  # a zombie has exited; whoever adopted it reaps it
 
 
-def kill_runner_and_check(runner: subprocess.Popen, marker: Path) -> None:
+def kill_runner_and_check(argv, cwd: Path, marker: Path) -> None:
+    """Starts the test runner `argv` (era-emu from ERA_EMU_BIN, none to attach to), waits until its
+    test wrote `marker`, SIGKILLs it and checks its emulators and their data dirs are gone."""
+    env = dict(os.environ, ERA_EMU_BIN=BIN)
+    env.pop("ERA_EMU_URL", None)
+    runner = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        check_after_kill(runner, marker)
+    finally:
+        runner.kill()
+
+
+def check_after_kill(runner: subprocess.Popen, marker: Path) -> None:
     deadline = time.monotonic() + 120
     while not marker.exists():
         if runner.poll() is not None:
@@ -82,15 +94,8 @@ def test_sigkill_of_pytest_leaves_nothing(tmp_path):
             open({str(marker)!r}, "w").write(era.url)
             time.sleep(300)
     """))
-    env = dict(os.environ, ERA_EMU_BIN=BIN)
-    env.pop("ERA_EMU_URL", None)
-    runner = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-                               str(tmp_path / "test_hold.py")],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        kill_runner_and_check(runner, marker)
-    finally:
-        runner.kill()
+    kill_runner_and_check([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                           str(tmp_path / "test_hold.py")], tmp_path, marker)
 
 
 def test_sigkill_of_jest_leaves_nothing(tmp_path):
@@ -114,14 +119,8 @@ def test_sigkill_of_jest_leaves_nothing(tmp_path):
           testMatch: ['<rootDir>/hold.test.js'],
         }};
     """))
-    env = dict(os.environ, ERA_EMU_BIN=BIN)
-    env.pop("ERA_EMU_URL", None)
-    runner = subprocess.Popen([node, str(jest), "--config", str(tmp_path / "jest.config.js"), "--runInBand"],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        kill_runner_and_check(runner, marker)
-    finally:
-        runner.kill()
+    kill_runner_and_check([node, str(jest), "--config", str(tmp_path / "jest.config.js"), "--runInBand"],
+                          tmp_path, marker)
 
 
 def test_a_crashed_memory_instance_dir_is_removed_by_the_next(tmp_path):
