@@ -83,6 +83,45 @@ TEST_CASE("control seed: KV, R2 and D1 land and inspect shows them", "[control][
   CHECK(emu.get("/_emu/inspect/kv/bad..ns")->status == 400);
 }
 
+TEST_CASE("control inspect: a D1 query reads in column order, refuses writes, skips faults and events",
+          "[control][inspect][d1]") {
+  Emu emu;
+  seed(emu, fixture("app", "a"));
+  // A rule that fails every D1 call: the inspect query must neither meet it nor use it up.
+  auto fr = emu.post_json("/_emu/faults", {{"service", "d1"}, {"times", 1}, {"action", {{"type", "error"}}}});
+  REQUIRE(fr->status == 201);
+  int64_t since = body_json(emu.get("/_emu/events"))["next"].get<int64_t>();
+
+  auto q = emu.post_json("/_emu/inspect/d1/app/query",
+                         {{"sql", "SELECT name, id FROM users WHERE id >= ? ORDER BY id"}, {"params", {1}}});
+  REQUIRE(q->status == 200);
+  INFO(q->body);
+  CHECK(q->body.find(R"({"name":"alice-a","id":1})") != std::string::npos);  // SELECT order kept
+  CHECK(body_json(q)["results"].size() == 2);
+
+  auto w = emu.post_json("/_emu/inspect/d1/app/query", {{"sql", "DELETE FROM users"}});
+  CHECK(w->status == 400);
+  CHECK(body_json(w)["code"] == "D1_READ_ONLY");
+  CHECK(body_json(emu.get("/_emu/inspect/d1/app"))["tables"][0]["rows"] == 2);
+  auto bad = emu.post_json("/_emu/inspect/d1/app/query", {{"sql", "SELEC nonsense"}});
+  CHECK(bad->status == 400);
+  CHECK(body_json(bad)["code"] == "D1_SQL_ERROR");
+  CHECK(emu.post_json("/_emu/inspect/d1/app/query", {{"params", {1}}})->status == 400);
+
+  // A namespace with no database: nothing is created, SELECT 1 still answers.
+  auto none = emu.post_json("/_emu/inspect/d1/ghost/query", {{"sql", "SELECT 1 AS one"}});
+  REQUIRE(none->status == 200);
+  CHECK(body_json(none)["results"] == json::array({{{"one", 1}}}));
+  CHECK(emu.post_json("/_emu/inspect/d1/ghost/query", {{"sql", "SELECT * FROM t"}})->status == 400);
+  CHECK(d1_tables(emu, "ghost") == 0);
+
+  json events = body_json(emu.get("/_emu/events?since=" + std::to_string(since)))["events"];
+  for (const auto& e : events) CHECK(e["service"] != "d1");
+  // The rule is still armed for the application's own call.
+  auto app = emu.post_json("/api/storage/d1/app/query", {{"sql", "SELECT 1"}});
+  CHECK(app->status >= 500);
+}
+
 TEST_CASE("control seed: an invalid document changes nothing", "[control][seed]") {
   Emu emu;
   seed(emu, {{"kv", {{"app", {{"keep", "me"}}}}}, {"d1", {{"app", json::array({"CREATE TABLE t (x)"})}}}});

@@ -38,7 +38,7 @@ export class RangeNotSatisfiableError extends StorageError {}
 export class StorageConnectionError extends StorageError {}
 
 export interface ClientOptions {
-  /** Default: $ERA_STORAGE_URL or http://localhost. */
+  /** Default: $ERA_STORAGE_URL or http://127.0.0.1:8787 (where `era-emu up` listens). */
   baseUrl?: string;
   /** Default: $ERA_EMU_TOKEN; '' sends none. */
   token?: string;

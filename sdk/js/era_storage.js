@@ -10,7 +10,7 @@
  * No runtime dependencies: global `fetch` plus node:fs / node:stream.
  *
  * Environment (read on every request by the default client):
- *   ERA_STORAGE_URL      base URL, default http://localhost
+ *   ERA_STORAGE_URL      base URL, default http://127.0.0.1:8787 (era-emu up)
  *   ERA_EMU_TOKEN        bearer token (Authorization: Bearer <token>)
  *   ERA_LOCATION         sent as X-Era-Location
  *   ERA_STORAGE_TIMEOUT  timeout in seconds until response headers (default 30)
@@ -25,7 +25,7 @@ const { Readable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 
 const VERSION = '0.1.0';
-const DEFAULT_URL = 'http://localhost';
+const DEFAULT_URL = 'http://127.0.0.1:8787'; // where `era-emu up` listens by default
 const DEFAULT_TIMEOUT_MS = 30000;
 const MAX_RETRY_WAIT_MS = 10000;
 const MAX_PAGES = 1000000;
@@ -201,11 +201,16 @@ async function errorFrom(res, svc, op) {
   return new Cls(message, opts);
 }
 
-function connectionError(svc, op, err) {
+const CONNECT_HINT = 'is era-emu running? Start it with `era-emu up` (it listens on http://127.0.0.1:8787), ' +
+  'run your program under `era-emu exec -- <command>`, or set ERA_STORAGE_URL to where it listens';
+
+function connectionError(svc, op, err, url) {
   const timedOut = err && (err.name === 'AbortError' || err.name === 'TimeoutError');
-  if (timedOut) return new StorageConnectionError(`${svc} ${op} failed: timed out`, { code: 'TIMEOUT', cause: err });
+  if (timedOut) return new StorageConnectionError(`${svc} ${op} failed: ${url} timed out`, { code: 'TIMEOUT', cause: err });
   const reason = (err && err.cause && (err.cause.code || err.cause.message)) || (err && (err.code || err.message)) || String(err);
-  return new StorageConnectionError(`${svc} ${op} failed: ${reason}`, { code: 'CONNECTION_FAILED', cause: err });
+  const unreachable = isRefused(err) || /ENOTFOUND|EAI_AGAIN/.test(String(reason));
+  const hint = unreachable ? `; ${CONNECT_HINT}` : '';
+  return new StorageConnectionError(`${svc} ${op} failed: cannot reach ${url} (${reason})${hint}`, { code: 'CONNECTION_FAILED', cause: err });
 }
 
 function isRefused(err) {
@@ -322,7 +327,7 @@ function objectFromJson(key, data) {
 class Client {
   /**
    * @param {object} [options]
-   * @param {string} [options.baseUrl]   default $ERA_STORAGE_URL or http://localhost
+   * @param {string} [options.baseUrl]   default $ERA_STORAGE_URL or http://127.0.0.1:8787
    * @param {string} [options.token]     default $ERA_EMU_TOKEN; '' sends none
    * @param {string} [options.location]  default $ERA_LOCATION; '' sends none
    * @param {number} [options.timeout]   ms until response headers (JSON calls: until the body is read); default $ERA_STORAGE_TIMEOUT s or 30 s
@@ -421,7 +426,7 @@ class Client {
         const timedOut = controller.signal.aborted;
         // A refused connection sent nothing, so any method may retry it.
         const mayRetry = !timedOut && isRefused(err) ? true : canResend;
-        if (last || !mayRetry) throw connectionError(svc, op, timedOut ? controller.signal.reason : err);
+        if (last || !mayRetry) throw connectionError(svc, op, timedOut ? controller.signal.reason : err, this._baseUrl());
         await this._delay(attempt);
         continue;
       }
@@ -459,7 +464,7 @@ class Client {
       }
     } catch (err) {
       if (err instanceof StorageError) throw err;
-      throw connectionError(svc, op, err);
+      throw connectionError(svc, op, err, this._baseUrl());
     } finally {
       done();
     }
@@ -761,7 +766,7 @@ class R2 {
     } catch (err) {
       await fs.promises.unlink(tmp).catch(() => {});
       if (err instanceof StorageError) throw err;
-      throw connectionError('R2', 'get', err);
+      throw connectionError('R2', 'get', err, this.client ? this.client._baseUrl() : '');
     }
     const { body, ...meta } = obj;
     return meta;

@@ -11,7 +11,7 @@ One file, standard library only, so it can still be copied into a sandbox as-is.
 
 Environment variables (read on every request by the default client):
 
-``ERA_STORAGE_URL``      base URL, default ``http://localhost``
+``ERA_STORAGE_URL``      base URL, default ``http://127.0.0.1:8787`` (``era-emu up``)
 ``ERA_EMU_TOKEN``        bearer token sent as ``Authorization: Bearer <token>``
 ``ERA_LOCATION``         sent as the ``X-Era-Location`` header (KV propagation model)
 ``ERA_STORAGE_TIMEOUT``  socket timeout in seconds (default 30)
@@ -85,7 +85,7 @@ __all__ = [
     "sign_url",
 ]
 
-DEFAULT_URL = "http://localhost"
+DEFAULT_URL = "http://127.0.0.1:8787"  # where `era-emu up` listens by default
 DEFAULT_TIMEOUT = 30.0
 #: Chunk size used when streaming R2 bodies to or from disk.
 CHUNK_SIZE = 1 << 20
@@ -478,7 +478,7 @@ class Client:
 
     Args:
         base_url: e.g. ``"http://127.0.0.1:8787"``; default ``$ERA_STORAGE_URL`` or
-            ``http://localhost``.  A path prefix (``http://host/proxy``) is kept.
+            ``http://127.0.0.1:8787``.  A path prefix (``http://host/proxy``) is kept.
         token: bearer token; default ``$ERA_EMU_TOKEN``; ``""`` sends none.
         location: ``X-Era-Location`` value; default ``$ERA_LOCATION``; ``""`` sends none.
         timeout: socket timeout in seconds for connect and each read/write; default
@@ -617,7 +617,7 @@ class Client:
                 conn.close()
                 # Nothing was sent: a refused connection is safe to retry for any method.
                 if last or not (isinstance(exc, ConnectionRefusedError) or retry):
-                    raise _connection_error(svc, op, exc) from exc
+                    raise _connection_error(svc, op, exc, self._base_url()) from exc
                 self._wait(attempt)
                 continue
             try:
@@ -626,7 +626,7 @@ class Client:
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 if last or not can_resend:
-                    raise _connection_error(svc, op, exc) from exc
+                    raise _connection_error(svc, op, exc, self._base_url()) from exc
                 if rewind:
                     rewind()
                 self._wait(attempt)
@@ -674,10 +674,15 @@ class Client:
                 body=raw[:1000].decode("utf-8", "replace")) from exc
 
 
-def _connection_error(svc: str, op: str, exc: BaseException) -> StorageConnectionError:
+CONNECT_HINT = ("is era-emu running? Start it with `era-emu up` (it listens on http://127.0.0.1:8787), "
+                "run your program under `era-emu exec -- <command>`, or set ERA_STORAGE_URL to where it listens")
+
+
+def _connection_error(svc: str, op: str, exc: BaseException, url: str) -> StorageConnectionError:
     if isinstance(exc, (socket.timeout, TimeoutError)):
-        return StorageConnectionError(f"{svc} {op} failed: timed out", code="TIMEOUT")
-    return StorageConnectionError(f"{svc} {op} failed: {exc}", code="CONNECTION_FAILED")
+        return StorageConnectionError(f"{svc} {op} failed: {url} timed out", code="TIMEOUT")
+    hint = f"; {CONNECT_HINT}" if isinstance(exc, (ConnectionRefusedError, socket.gaierror)) else ""
+    return StorageConnectionError(f"{svc} {op} failed: cannot reach {url} ({exc}){hint}", code="CONNECTION_FAILED")
 
 
 def _is_stream(body: Any) -> bool:

@@ -86,7 +86,7 @@ nlohmann::json D1View::rows(const std::string& table) const {
 }
 
 nlohmann::json D1View::query(const std::string& sql, const nlohmann::json& params) const {
-  return unwrap(c_->d1(ns_).query(sql, params), "d1 query").results;
+  return unwrap(c_->control().d1_query(ns_, sql, params), "inspect d1 query");
 }
 
 void D1View::exec(const std::string& sql, const nlohmann::json& params) const {

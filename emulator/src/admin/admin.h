@@ -37,7 +37,7 @@ namespace era::core { class Clock; class FaultSet; class EventLog; }
 namespace era::store { class Paths; class Lmdb; class BlobStore; }
 namespace era::kv { class Engine; }
 namespace era::r2 { class Engine; }
-namespace era::d1 { class Engine; }
+namespace era::d1 { class Engine; struct QueryResult; struct StatementInput; }
 
 namespace era::admin {
 
@@ -123,6 +123,9 @@ class Admin {
   Result<nlohmann::json> inspect_d1(std::string_view ns);
   Result<nlohmann::json> inspect_d1_table(std::string_view ns, std::string_view table,
                                           int64_t limit, int64_t offset);
+  // A read-only query (d1::Engine::read): what test assertions use, so they neither meet the
+  // test's own D1 fault rules nor appear in its events.
+  Result<d1::QueryResult> inspect_d1_query(std::string_view ns, d1::StatementInput input);
 
  private:
   // The state lock held exclusively (and the admin mutex), released on destruction.

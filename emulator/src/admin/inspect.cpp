@@ -154,4 +154,10 @@ Result<json> Admin::inspect_d1_table(std::string_view ns, std::string_view table
   return std::move(*rows);
 }
 
+Result<d1::QueryResult> Admin::inspect_d1_query(std::string_view ns, d1::StatementInput input) {
+  ERA_TRY(check_ns(ns));
+  std::shared_lock lock(lock_);
+  return d_.d1.read(ns, std::move(input));
+}
+
 }  // namespace era::admin

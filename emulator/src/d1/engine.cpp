@@ -133,10 +133,8 @@ void Engine::close_all_locked() {
   dbs_.clear();
 }
 
-Result<std::unique_ptr<Connection>> Engine::open_connection(std::string_view ns) {
-  std::error_code ec;
-  fs::create_directories(paths_.d1_dir(), ec);
-  if (ec) return fail(Code::STORE_IO, "cannot create " + paths_.d1_dir().string() + ": " + ec.message());
+// A connection with D1's limits and refusals, on a database file or ":memory:".
+static Result<std::unique_ptr<Connection>> open_d1(const fs::path& file) {
   using store::sqlite::Limit;
   store::sqlite::OpenOptions o;
   o.vfs = store::clock_vfs_name();
@@ -147,10 +145,17 @@ Result<std::unique_ptr<Connection>> Engine::open_connection(std::string_view ns)
               {Limit::like_pattern_length, kMaxLikePattern},
               {Limit::function_arg, kMaxFunctionArgs},
               {Limit::attached, 0}};
-  auto c = Connection::open(paths_.d1_db(ns), o);
+  auto c = Connection::open(file, o);
   if (!c) return fail(errors::sql(c.error()));
   (*c)->set_authorizer(&authorize);
   return std::move(*c);
+}
+
+Result<std::unique_ptr<Connection>> Engine::open_connection(std::string_view ns) {
+  std::error_code ec;
+  fs::create_directories(paths_.d1_dir(), ec);
+  if (ec) return fail(Code::STORE_IO, "cannot create " + paths_.d1_dir().string() + ": " + ec.message());
+  return open_d1(paths_.d1_db(ns));
 }
 
 Result<std::shared_ptr<Engine::Db>> Engine::get_db(std::string_view ns, bool create) {
@@ -461,6 +466,30 @@ Result<nlohmann::json> Engine::tables(std::string_view ns) {
     return {};
   });
   if (!ran) return fail(ran.error());
+  return out;
+}
+
+Result<QueryResult> Engine::read(std::string_view ns, StatementInput input) {
+  input.read_only = true;
+  input.inspect = true;
+  QueryResult out;
+  auto run = [&](Connection& c) -> Status {
+    store::ClockScope now(clock_.now_ms());
+    size_t failed_at = 0;
+    ResultBudget budget;
+    auto r = run_statements(c, input, true, {}, {}, &failed_at, &budget);
+    if (!r) return fail(r.error());
+    out = std::move(*r);
+    return {};
+  };
+  auto ran = with_db(ns, false, run);
+  if (!ran) return fail(ran.error());
+  if (*ran) return out;
+  // No database yet: the statement meets an empty in-memory one, so `SELECT 1` works and a
+  // table reference fails the way it would against a fresh namespace.
+  auto mem = open_d1(":memory:");
+  if (!mem) return fail(mem.error());
+  ERA_TRY(run(**mem));
   return out;
 }
 

@@ -54,6 +54,7 @@ struct StatementInput {
   std::string sql;
   std::vector<store::sqlite::Value> params;  // bound to the (last) statement, 1-based order
   bool read_only = false;  // refuse any statement that would write (queries sent with GET)
+  bool inspect = false;    // ... saying so in /_emu/inspect's words (read())
 };
 
 struct Meta {
@@ -137,6 +138,10 @@ class Engine {
   // D1_SQL_ERROR "no such table: <t>" for a table that does not exist.
   Result<nlohmann::json> rows(std::string_view ns, std::string_view table, int64_t limit,
                               int64_t offset);
+  // A read-only query for inspect and test assertions: input.read_only is forced (a statement
+  // that would write fails), no database is created, and a namespace without one answers like
+  // an empty database ("no such table"). Same limits and timeout as query().
+  Result<QueryResult> read(std::string_view ns, StatementInput input);
 
  private:
   struct Db;

@@ -102,6 +102,10 @@ inline Error read_only_get() {
   return Error(Code::D1_READ_ONLY_GET,
                "GET runs read-only D1 queries (a web page can send a GET); send statements that write with POST");
 }
+inline Error read_only_inspect() {
+  return Error(Code::D1_READ_ONLY,
+               "/_emu/inspect runs read-only queries; write through the storage API, exec or seed");
+}
 inline Error invalid_operation() { return Error(Code::D1_INVALID_OPERATION, "Invalid operation"); }
 inline Error bad_batch(std::string why) {
   return Error(Code::INVALID_BODY, kFailed).with_details({{"details", std::move(why)}});

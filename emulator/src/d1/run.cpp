@@ -108,7 +108,8 @@ Result<QueryResult> run_all(Connection& c, const StatementInput& in, bool want_r
     if (!prepared) return fail(errors::sql(prepared.error()));
     if (!*prepared) break;  // only comments remained
     Statement& st = **prepared;
-    if (in.read_only && !st.readonly()) return fail(errors::read_only_get());
+    if (in.read_only && !st.readonly())
+      return fail(in.inspect ? errors::read_only_inspect() : errors::read_only_get());
     bool last = store::sqlite::only_space_or_comments(std::string_view(in.sql).substr(next));
     int wanted = st.param_count();
     if (!last && wanted > 0) return fail(errors::params_on_non_last());

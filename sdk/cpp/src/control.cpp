@@ -287,6 +287,15 @@ Result<json> Control::d1_rows(const std::string& ns, const std::string& table) c
   return *arr;
 }
 
+Result<json> Control::d1_query(const std::string& ns, const std::string& sql, const json& params) const {
+  json body = {{"sql", sql}, {"params", params.is_null() ? json::array() : params}};
+  auto j = c_->impl().call("POST", inspect_path("d1", ns) + "/query", &body);
+  if (!j) return j;
+  const json* arr = array_in(*j, {"results"});
+  if (!arr) return fail<json>(bad_reply("no \"results\" in inspect reply", j->dump()));
+  return *arr;
+}
+
 Result<EventPage> Control::events(int64_t since) const {
   auto j = c_->impl().call("GET", "/_emu/events" + (since ? "?since=" + std::to_string(since) : std::string()));
   if (!j) return fail<EventPage>(j.error());

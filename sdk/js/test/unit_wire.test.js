@@ -198,15 +198,31 @@ test('retries: a one-shot stream is never re-sent', async () => {
   assert.equal(stub.requests[0].body.toString(), 'hello');
 });
 
-test('connection refused: StorageConnectionError after bounded retries', async () => {
-  const c = new Client({ baseUrl: `http://127.0.0.1:${await closedPort()}`, retries: 2, backoff: 1 });
+test('connection refused: StorageConnectionError after bounded retries, naming the URL and the fix', async () => {
+  const url = `http://127.0.0.1:${await closedPort()}`;
+  const c = new Client({ baseUrl: url, retries: 2, backoff: 1 });
   await assert.rejects(c.kv.set('ns', 'k', 'v'), (err) => {
     assert.ok(err instanceof StorageConnectionError);
     assert.equal(err.code, 'CONNECTION_FAILED');
     assert.equal(err.status, null);
-    assert.match(err.message, /^KV set failed: /);
+    assert.ok(err.message.startsWith(`KV set failed: cannot reach ${url} (ECONNREFUSED)`), err.message);
+    assert.match(err.message, /era-emu up/);
+    assert.match(err.message, /ERA_STORAGE_URL/);
     return true;
   });
+});
+
+test('default URL: where era-emu up listens', () => {
+  const saved = process.env.ERA_STORAGE_URL;
+  try {
+    delete process.env.ERA_STORAGE_URL;
+    assert.equal(new Client({ token: '' })._baseUrl(), 'http://127.0.0.1:8787');
+    process.env.ERA_STORAGE_URL = 'http://127.0.0.1:9/';
+    assert.equal(new Client({ token: '' })._baseUrl(), 'http://127.0.0.1:9');
+  } finally {
+    if (saved === undefined) delete process.env.ERA_STORAGE_URL;
+    else process.env.ERA_STORAGE_URL = saved;
+  }
 });
 
 test('timeout: StorageConnectionError with code TIMEOUT', async () => {

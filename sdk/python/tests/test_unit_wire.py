@@ -255,12 +255,22 @@ def test_stream_upload_is_rewound_on_retry(stub) -> None:
 
 
 def test_connection_refused_raises_after_bounded_retries() -> None:
-    client = Client(f"http://127.0.0.1:{closed_port()}", token="", retries=2, backoff=0.001)
+    url = f"http://127.0.0.1:{closed_port()}"
+    client = Client(url, token="", retries=2, backoff=0.001)
     with pytest.raises(StorageConnectionError) as info:
         client.kv.set("ns", "k", "v")  # refused = nothing sent, so even writes may retry
     assert info.value.code == "CONNECTION_FAILED"
     assert info.value.status is None
-    assert str(info.value).startswith("KV set failed: ")
+    message = str(info.value)
+    assert message.startswith(f"KV set failed: cannot reach {url} (")
+    assert "era-emu up" in message and "ERA_STORAGE_URL" in message  # says how to fix it
+
+
+def test_default_url_is_where_era_emu_up_listens(monkeypatch) -> None:
+    monkeypatch.delenv("ERA_STORAGE_URL", raising=False)
+    assert Client(token="")._base_url() == "http://127.0.0.1:8787"
+    monkeypatch.setenv("ERA_STORAGE_URL", "http://127.0.0.1:9/")
+    assert Client(token="")._base_url() == "http://127.0.0.1:9"
 
 
 def test_timeout_raises_timeout_error(stub) -> None:

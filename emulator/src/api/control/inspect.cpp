@@ -1,6 +1,7 @@
 // /_emu/inspect: the authoritative state of every engine (no faults, no propagation, no events).
 #include "admin/admin.h"
 #include "api/control/control.h"
+#include "api/era/d1_wire.h"
 #include "api/json_io.h"
 
 namespace era::api {
@@ -59,6 +60,18 @@ void add_inspect_routes(Router& r, Services& s) {
           return send_result(c, s.admin->inspect_d1_table(c.params[0], c.params[1], *limit, *offset));
         },
         "Rows of one D1 table: ?limit=(default 1000)&offset=");
+  r.add("POST", "/_emu/inspect/d1/{ns}/query", Service::control, Op::control,
+        [&s](Call& c) -> Status {
+          auto body = parse_object(c.body);
+          if (!body) return fail(body.error());
+          auto in = statement_from(*body);
+          if (!in) return fail(in.error());
+          auto r = s.admin->inspect_d1_query(c.params[0], std::move(*in));
+          if (!r) return fail(r.error());
+          send_ordered(c.res, ojson{{"results", std::move(r->rows)}});
+          return {};
+        },
+        "A read-only query {sql, params?} -> {results: [rows in column order]}; writes refused");
 }
 
 }  // namespace era::api

@@ -1,6 +1,7 @@
 // ERA D1 routes, wire-compatible with the original proxy (shared/spec/era-wire-protocol.md §3)
 // with D1's own statuses (400 for the caller's SQL, 5xx only for emulator faults) and the
 // additive /batch route. Reference: docs/api-d1.md.
+#include "api/era/d1_wire.h"
 #include "api/json_io.h"
 #include "api/routes.h"
 #include "core/names.h"
@@ -10,8 +11,6 @@
 
 namespace era::api {
 namespace {
-
-using ojson = nlohmann::ordered_json;
 
 Status check_ns(Call& c) {
   c.ns = c.params.at(0);
@@ -36,12 +35,13 @@ ojson meta_json(const d1::Meta& m, bool with_count) {
   return j;
 }
 
+}  // namespace
+
 void send_ordered(Response& res, const ojson& body) {
   res.status = 200;
   res.set_content(body.dump(-1, ' ', false, ojson::error_handler_t::replace), "application/json");
 }
 
-// {"sql": string, "params"?: array|null} -> StatementInput
 Result<d1::StatementInput> statement_from(const json& obj) {
   auto sit = obj.find("sql");
   if (sit == obj.end() || sit->is_null()) return fail(d1::errors::missing_sql());
@@ -56,6 +56,8 @@ Result<d1::StatementInput> statement_from(const json& obj) {
   }
   return in;
 }
+
+namespace {
 
 // The body for POST; for GET, ?sql=...&params=<JSON array> (or a body when one was sent).
 Result<json> request_object(Call& c) {

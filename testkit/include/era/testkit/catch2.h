@@ -106,7 +106,7 @@ inline D1Matcher HasRow(std::string table, nlohmann::json subset) {
 inline D1Matcher HasRowCount(std::string table, size_t n) {
   return D1Matcher({.mode = D1RowsExpectation::Mode::count, .table = std::move(table), .count = n});
 }
-// The query (through the ERA API) returns exactly these rows.
+// The read-only query (through /_emu/inspect: no faults, no events) returns exactly these rows.
 inline D1Matcher QueryReturns(std::string sql, nlohmann::json rows,
                               nlohmann::json params = nlohmann::json::array()) {
   return D1Matcher({.sql = std::move(sql), .params = std::move(params), .rows = std::move(rows)});

@@ -86,7 +86,8 @@ class D1View {
   std::vector<client::D1Table> tables() const;
   bool has_table(const std::string& table) const;
   nlohmann::json rows(const std::string& table) const;  // array of row objects
-  // Runs SQL through the ERA API and returns the result rows.
+  // Runs a read-only query through /_emu/inspect (no fault rule applies, no event is recorded;
+  // a statement that would write is refused — use exec) and returns the result rows.
   nlohmann::json query(const std::string& sql, const nlohmann::json& params = nlohmann::json::array()) const;
   void exec(const std::string& sql, const nlohmann::json& params = nlohmann::json::array()) const;
   // "d1 db: users(2 rows) posts(0 rows)"

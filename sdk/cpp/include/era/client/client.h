@@ -142,6 +142,9 @@ class Control {
                                             bool with_body = false) const;
   Result<std::vector<D1Table>> d1_tables(const std::string& ns) const;
   Result<json> d1_rows(const std::string& ns, const std::string& table) const;  // array of rows
+  // A read-only query (array of rows); no fault rule applies and no event is recorded.
+  Result<json> d1_query(const std::string& ns, const std::string& sql,
+                        const json& params = json::array()) const;
 
   Result<EventPage> events(int64_t since = 0) const;
 
