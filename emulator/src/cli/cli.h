@@ -4,6 +4,11 @@ namespace CLI { class App; }
 
 namespace era::cli {
 
+// The whole command tree (cli/control.cpp); run() parses and dispatches, exiting 2 on a usage
+// error and 0 for --help / --version. Every subcommand's --help ends with examples.
+void build_app(CLI::App& app);
+int run(CLI::App& app, int argc, char** argv);
+
 void setup_up(CLI::App& app);        // cli/up.cpp
 void setup_exec(CLI::App& app);      // cli/up.cpp
 void setup_errors(CLI::App& app);    // cli/errors.cpp

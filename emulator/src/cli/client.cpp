@@ -27,25 +27,36 @@ std::shared_ptr<Conn> add_conn_options(CLI::App* verb) {
   return c;
 }
 
+std::unique_ptr<httplib::Client> http_client(const Conn& c, int read_timeout_s) {
+  auto http = std::make_unique<httplib::Client>(c.url);
+  http->set_connection_timeout(5, 0);
+  http->set_read_timeout(read_timeout_s, 0);
+  http->set_write_timeout(read_timeout_s, 0);
+  http->set_url_encode(false);  // paths are encoded here
+  http->set_tcp_nodelay(true);
+  if (!c.token.empty()) http->set_default_headers({{"Authorization", "Bearer " + c.token}});
+  return http;
+}
+
+std::string unreachable(const Conn& c, const std::string& why) {
+  return "cannot reach " + c.url + " (" + why +
+         "); is era-emu running? Start it with `era-emu up`, or pass --url / set ERA_STORAGE_URL";
+}
+
 json Reply::parsed() const { return json::parse(body, nullptr, false); }
 
 Reply request(const Conn& c, const std::string& method, const std::string& path,
               const std::string& body, const std::string& content_type) {
   Reply out;
-  httplib::Client http(c.url);
-  http.set_connection_timeout(5, 0);
-  http.set_read_timeout(120, 0);
-  http.set_url_encode(false);  // paths are encoded here
-  http.set_tcp_nodelay(true);
+  auto client = http_client(c);
+  httplib::Client& http = *client;
   httplib::Headers h;
-  if (!c.token.empty()) h.emplace("Authorization", "Bearer " + c.token);
   httplib::Result r = method == "GET"      ? http.Get(path, h)
                       : method == "DELETE" ? http.Delete(path, h)
                       : method == "PUT"    ? http.Put(path, h, body, content_type)
                                            : http.Post(path, h, body, content_type);
   if (!r) {
-    out.error = "cannot reach " + c.url + " (" + httplib::to_string(r.error()) +
-                "); is `era-emu up` running? (--url / ERA_STORAGE_URL)";
+    out.error = unreachable(c, httplib::to_string(r.error()));
     return out;
   }
   out.reached = true;
@@ -65,6 +76,9 @@ int finish(const Conn& c, const Reply& r, const std::function<void(const json&)>
     std::string msg = j.is_object() && j.contains("error") ? j["error"].dump() : r.body;
     if (j.is_object() && j["error"].is_string()) msg = j["error"].get<std::string>();
     std::string code = j.is_object() && j["code"].is_string() ? j["code"].get<std::string>() : "";
+    if (j.is_object() && j.contains("details") && !j["details"].is_null())
+      msg += ": " + (j["details"].is_string() ? j["details"].get<std::string>() : j["details"].dump());
+    if (j.is_object() && j["statement_index"].is_number()) msg += " (statement " + j["statement_index"].dump() + ")";
     std::cerr << "era-emu: " << r.status << (code.empty() ? "" : " " + code) << ": " << msg << "\n";
     return 1;
   }
@@ -84,19 +98,20 @@ void run_and_exit(const std::function<int()>& fn) {
   std::exit(code);
 }
 
-void print_table(const json& rows) {
+void print_table(const nlohmann::ordered_json& rows) {
   if (!rows.is_array() || rows.empty()) {
     std::cout << "(no rows)\n";
     return;
   }
   std::vector<std::string> cols;
   for (auto it = rows[0].begin(); it != rows[0].end(); ++it) cols.push_back(it.key());
-  auto cell = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+  using ojson = nlohmann::ordered_json;
+  auto cell = [](const ojson& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
   std::vector<size_t> width;
   for (const auto& c : cols) width.push_back(c.size());
   for (const auto& r : rows)
     for (size_t i = 0; i < cols.size(); ++i)
-      width[i] = std::max(width[i], cell(r.value(cols[i], json(nullptr))).size());
+      width[i] = std::max(width[i], cell(r.value(cols[i], ojson(nullptr))).size());
   auto line = [&](const std::function<std::string(size_t)>& at) {
     for (size_t i = 0; i < cols.size(); ++i) {
       std::string v = at(i);
@@ -106,7 +121,7 @@ void print_table(const json& rows) {
   };
   line([&](size_t i) { return cols[i]; });
   line([&](size_t i) { return std::string(width[i], '-'); });
-  for (const auto& r : rows) line([&](size_t i) { return cell(r.value(cols[i], json(nullptr))); });
+  for (const auto& r : rows) line([&](size_t i) { return cell(r.value(cols[i], ojson(nullptr))); });
   std::cout << "(" << rows.size() << " row" << (rows.size() == 1 ? "" : "s") << ")\n";
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 namespace CLI { class App; }
+namespace httplib { class Client; }
 
 namespace era::cli {
 
@@ -33,10 +34,16 @@ struct Reply {
   json parsed() const;   // discarded json when not JSON
 };
 
+// An HTTP client for c.url (5 s to connect, read_timeout_s per read, paths sent as given).
+std::unique_ptr<httplib::Client> http_client(const Conn& c, int read_timeout_s = 120);
+// "cannot reach URL (why); is `era-emu up` running? ..." for a failed connection.
+std::string unreachable(const Conn& c, const std::string& why);
+
 Reply request(const Conn& c, const std::string& method, const std::string& path,
               const std::string& body = "", const std::string& content_type = "application/json");
 
-// Prints the reply: raw JSON with --json, else human(body). Returns the exit code.
+// Prints the reply: raw JSON with --json, else human(body). An error prints its status, code,
+// message and details (D1: SQLite's own text) on stderr. Returns the exit code.
 int finish(const Conn& c, const Reply& r, const std::function<void(const json&)>& human);
 
 // Percent-encodes a path segment; keep_slash leaves '/' (for keys).
@@ -45,7 +52,8 @@ std::string encode(const std::string& s, bool keep_slash = false);
 // Runs a verb's action and exits with its code (CLI11 callbacks return void).
 void run_and_exit(const std::function<int()>& fn);
 
-// Prints rows (array of objects) as an aligned text table.
-void print_table(const json& rows);
+// Prints rows (array of objects) as an aligned text table, columns in the order of the first
+// row's keys (parse with nlohmann::ordered_json to keep a SELECT's order).
+void print_table(const nlohmann::ordered_json& rows);
 
 }  // namespace era::cli

@@ -325,8 +325,7 @@ void setup_exec(CLI::App& app) {
       "Run one command with an emulator beside it: start era-emu (a fresh --memory data dir and a\n"
       "free port unless --data / --port say otherwise), export ERA_STORAGE_URL and ERA_EMU_URL, put\n"
       "the bundled SDKs on PYTHONPATH and NODE_PATH (import era_storage / require('era_storage')),\n"
-      "run the command, stop the emulator, and exit with the command's status.\n"
-      "Example: era-emu exec --seed fixtures/data/users.json -- python3 demo.py");
+      "run the command, stop the emulator, and exit with the command's status.");
   add_server_options(ex, args);
   ex->add_option("command", *command, "The command and its arguments, after --")->expected(-1);
   ex->callback([args, command, ex] {
