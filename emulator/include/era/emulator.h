@@ -54,6 +54,10 @@ class Emulator {
   // Blocks until stop() has been called (from another thread or a signal handler thread).
   void wait();
 
+  // Writes the current state to `dir` as a data directory `era-emu up --data dir` opens (see
+  // admin::Admin::export_data_dir); returns the bytes written, or why it could not.
+  std::expected<int64_t, std::string> export_data_dir(const std::string& dir);
+
   int port() const;
   std::string url() const;  // http://host:port
   const std::string& data_dir() const;

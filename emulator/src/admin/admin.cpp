@@ -234,6 +234,62 @@ Result<SnapshotInfo> Admin::save_snapshot(std::string_view name) {
   return info;
 }
 
+Result<int64_t> Admin::export_data_dir(const fs::path& dir) {
+  std::error_code ec;
+  const fs::path marker = "era-emu-export.json";
+  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec) && !fs::exists(dir / marker, ec))
+    return fail(Code::BAD_REQUEST, dir.string() + " exists and is not an earlier era-emu export; "
+                                   "choose a new directory (nothing was written)");
+  const fs::path parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
+  fs::create_directories(parent, ec);
+  if (ec) return fail(io_error("cannot create " + parent.string(), ec));
+  const fs::path tmp = parent / ("." + dir.filename().string() + ".era-export-tmp");
+  fs::remove_all(tmp, ec);
+  store::Paths out(tmp);
+  {
+    auto lock = exclusive("export", false);
+    if (!lock) return fail(lock.error());
+    fs::create_directories(out.lmdb_dir(), ec);
+    if (!ec) fs::create_directories(out.d1_dir(), ec);
+    if (ec) return fail(io_error("cannot create " + tmp.string(), ec));
+    Status st = d_.lmdb.copy_to(out.lmdb_dir());
+    const fs::path root = d_.paths.blobs_dir();
+    for (auto shard = fs::directory_iterator(root, ec); st && !ec && shard != fs::directory_iterator();
+         shard.increment(ec)) {
+      std::error_code e2;
+      if (!shard->is_directory(e2) || shard->path() == d_.paths.blob_tmp_dir()) continue;
+      for (auto f = fs::directory_iterator(shard->path(), e2); st && !e2 && f != fs::directory_iterator();
+           f.increment(e2)) {
+        std::string id = f->path().filename().string();
+        fs::create_directories(out.blob(id).parent_path(), e2);
+        if (!e2) st = d_.blobs.copy_to(id, out.blob(id));
+      }
+      if (e2 && st) st = fail(io_error("cannot list " + shard->path().string(), e2));
+    }
+    if (ec && st) st = fail(io_error("cannot list " + root.string(), ec));
+    if (st) st = d_.d1.snapshot_to(out.d1_dir());
+    if (!st) {
+      fs::remove_all(tmp, ec);
+      return fail(st.error());
+    }
+  }
+  {
+    std::ofstream m(tmp / marker);
+    m << nlohmann::json{{"exported_ms", d_.clock.now_ms()}, {"from", d_.paths.root().string()}}.dump() << "\n";
+  }
+  const fs::path old = parent / ("." + dir.filename().string() + ".era-export-old");
+  fs::remove_all(old, ec);
+  ec.clear();
+  if (fs::exists(dir, ec)) fs::rename(dir, old, ec);
+  if (!ec) fs::rename(tmp, dir, ec);
+  if (ec) {
+    fs::remove_all(tmp, ec);
+    return fail(io_error("cannot put the export in place at " + dir.string(), ec));
+  }
+  fs::remove_all(old, ec);
+  return static_cast<int64_t>(dir_bytes(dir));
+}
+
 Result<SnapshotInfo> Admin::read_info(std::string_view name) {
   const fs::path dir = d_.paths.snapshot(name);
   std::error_code ec;

@@ -105,6 +105,11 @@ class Admin {
   // events are left alone.
   Result<SnapshotInfo> restore_snapshot(std::string_view name);
   Status delete_snapshot(std::string_view name);
+  // Writes the current KV, R2 and D1 state to `dir` as a complete data directory (what
+  // `era-emu up --data dir` opens): consistent, taken under the exclusive lock. `dir` must not
+  // exist, be empty, or hold an earlier export (replaced only once the new one is complete).
+  // Returns the bytes written. Faults, clock, events and snapshots are not part of it.
+  Result<int64_t> export_data_dir(const std::filesystem::path& dir);
 
   // Applies a fixture document (schema in docs/control-api.md). Everything is validated before
   // anything is written; a D1 statement that fails while applying rolls the whole document

@@ -214,6 +214,13 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   return std::unique_ptr<Emulator>(new Emulator(std::move(impl)));
 }
 
+std::expected<int64_t, std::string> Emulator::export_data_dir(const std::string& dir) {
+  if (!impl_->admin) return std::unexpected("the emulator is stopped");
+  auto r = impl_->admin->export_data_dir(dir);
+  if (!r) return std::unexpected(r.error().message);
+  return *r;
+}
+
 void Emulator::stop() {
   {
     std::lock_guard lock(impl_->mu);

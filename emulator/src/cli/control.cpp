@@ -19,7 +19,7 @@ const std::map<std::string, std::string>& examples() {
              "era-emu up --config era-emu.json --strict    # declared products only"},
       {"exec", "era-emu exec -- python3 demo.py\n"
                "era-emu exec --seed fixtures/data/users.json -- node demo.js\n"
-               "era-emu exec --data ./.era-emu -- python3 -m pytest tests/   # keep the state afterwards"},
+               "era-emu exec --snapshot-on-exit ./era-state -- python3 -m pytest tests/  # then: era-emu up --data ./era-state"},
       {"errors", "era-emu errors | grep D1_\nera-emu errors --markdown > docs/errors.md"},
       {"migrate", "era-emu migrate                        # ./era-emu.json into ./.era-emu (offline)\n"
                   "era-emu migrate --url http://127.0.0.1:8787 --database app"},

@@ -31,6 +31,7 @@ struct UpArgs {
   std::string idle_timeout = "60s";
   std::string d1_query_timeout = "30s";
   bool exit_with_parent = false;
+  std::string snapshot_on_exit;  // exec: export the state here when the command ends
 };
 
 // --exit-with-parent: when the process that started era-emu is gone (even by SIGKILL), stop as
@@ -232,10 +233,19 @@ int run_exec(UpArgs& a, const std::vector<std::string>& command) {
     pid_t done = ::waitpid(child, &status, WNOHANG);
     if (done == child) break;
   }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+  if (!a.snapshot_on_exit.empty()) {
+    auto bytes = emu->export_data_dir(a.snapshot_on_exit);
+    if (bytes) {
+      std::cerr << "era-emu exec: state saved to " << a.snapshot_on_exit << " (" << *bytes
+                << " bytes; open it with era-emu up --data " << a.snapshot_on_exit << ")\n";
+    } else {
+      std::cerr << "era-emu exec: --snapshot-on-exit failed: " << bytes.error() << "\n";
+      if (code == 0) code = 1;  // the run asked for the state and did not get it
+    }
+  }
   emu->stop();
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
+  return code;
 }
 
 // The server's flags, shared by `up` and `exec`.
@@ -327,6 +337,10 @@ void setup_exec(CLI::App& app) {
       "the bundled SDKs on PYTHONPATH and NODE_PATH (import era_storage / require('era_storage')),\n"
       "run the command, stop the emulator, and exit with the command's status.");
   add_server_options(ex, args);
+  ex->add_option("--snapshot-on-exit", args->snapshot_on_exit,
+                 "When the command ends (whatever its status), save KV, R2 and D1 to DIR as a data "
+                 "directory: `era-emu up --data DIR` opens it (a CI artifact to look at after a failure). "
+                 "DIR must be new, empty, or an earlier export (replaced)");
   ex->add_option("command", *command, "The command and its arguments, after --")->expected(-1);
   ex->callback([args, command, ex] {
     if (ex->count("--data") == 0) args->opts.memory = true;

@@ -143,6 +143,16 @@ Status BlobStore::link_to(std::string_view id, const fs::path& dest) const {
   return {};
 }
 
+Status BlobStore::copy_to(std::string_view id, const fs::path& dest) const {
+  std::string src = paths_.blob(id).string();
+  if (::link(src.c_str(), dest.c_str()) == 0) return {};
+  if (errno != EXDEV && errno != EPERM && errno != EMLINK) return fail(io_error("link", src));
+  std::error_code ec;
+  fs::copy_file(src, dest, fs::copy_options::overwrite_existing, ec);
+  if (ec) return fail(Code::STORE_IO, "cannot copy " + src + " to " + dest.string() + ": " + ec.message());
+  return {};
+}
+
 Result<size_t> BlobStore::sweep(const std::function<bool(std::string_view)>& is_live) {
   size_t removed = 0;
   std::error_code ec;

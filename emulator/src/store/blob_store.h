@@ -70,6 +70,9 @@ class BlobStore {
   Status remove(std::string_view id);
   // A second name for the same body (hard link), e.g. for snapshots.
   Status link_to(std::string_view id, const std::filesystem::path& dest) const;
+  // A hard link when dest is on the same file system, else a full copy (an export out of a
+  // --memory data dir in /dev/shm).
+  Status copy_to(std::string_view id, const std::filesystem::path& dest) const;
   // Deletes temp files and every blob for which is_live(id) is false. Returns how many.
   Result<size_t> sweep(const std::function<bool(std::string_view id)>& is_live);
   // Deletes every blob (reset).

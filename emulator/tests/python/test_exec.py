@@ -75,3 +75,42 @@ def test_each_run_gets_a_fresh_emulator_and_leaves_nothing(tmp_path):
             "import era_storage; print(era_storage.kv.get('app', 'seeded'))")
     assert r.stdout.strip() == "yes", r.stderr
     assert (data / "lmdb").is_dir()
+
+
+def test_snapshot_on_exit_leaves_a_data_dir_that_up_opens(tmp_path):
+    from emu_harness import Emu
+
+    state = tmp_path / "state"
+    writer = textwrap.dedent("""
+        import era_storage, sys
+        era_storage.kv.put("app", "user:1", "ada")
+        era_storage.r2.put("files", "big.bin", bytes(range(256)) * 4096)
+        era_storage.d1.exec("app", "CREATE TABLE t (x); INSERT INTO t VALUES (42)")
+        sys.exit(3)  # a failing test run: its state is what one wants to look at
+    """)
+    r = run("--snapshot-on-exit", str(state), "--", "python3", "-c", writer)
+    assert r.returncode == 3, r.stderr  # the command's status still wins
+    assert f"state saved to {state}" in r.stderr
+    emu = Emu("--data", str(state))
+    try:
+        assert emu.json("GET", "/_emu/inspect/kv/app/user:1")[1]["value"] == "ada"
+        status, body, _ = emu.request("GET", "/api/r2/files/big.bin")
+        assert status == 200 and body == bytes(range(256)) * 4096
+        assert emu.json("POST", "/_emu/inspect/d1/app/query", {"sql": "SELECT x FROM t"})[1]["results"] == [{"x": 42}]
+    finally:
+        emu.stop()
+    # A second export replaces the first; a directory that is not an export is refused.
+    r = run("--snapshot-on-exit", str(state), "--", "python3", "-c", "import era_storage; era_storage.kv.put('app', 'only', '1')")
+    assert r.returncode == 0, r.stderr
+    emu = Emu("--data", str(state))
+    try:
+        assert [k["name"] for k in emu.json("GET", "/_emu/inspect/kv/app")[1]["keys"]] == ["only"]
+    finally:
+        emu.stop()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    r = run("--snapshot-on-exit", str(other), "--", "true")
+    assert r.returncode == 1
+    assert "is not an earlier era-emu export" in r.stderr
+    assert [p.name for p in other.iterdir()] == ["keep.txt"]
