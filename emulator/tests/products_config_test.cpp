@@ -229,7 +229,7 @@ TEST_CASE("without --strict, undeclared namespaces keep working", "[products][st
 }
 
 TEST_CASE("config: fixtures/era-emu.example.json is valid", "[products][config]") {
-  auto root = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+  auto root = std::filesystem::path(ERA_SOURCE_DIR);
   auto c = products::load_catalog((root / "fixtures" / "era-emu.example.json").string());
   INFO((c ? "" : c.error().message));
   REQUIRE(c);

@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 
 namespace {
 std::filesystem::path fixture(const char* name) {
-  return std::filesystem::path(__FILE__).parent_path() / "fixtures" / name;
+  return std::filesystem::path(ERA_SOURCE_DIR) / "testkit" / "tests" / "fixtures" / name;
 }
 }  // namespace
 

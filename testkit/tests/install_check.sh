@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Proves `cmake --install` + find_package(era-emu) work: installs the build tree given as $1 into
-# a temp prefix, configures a tiny consumer project against it, builds and runs it.
+# Proves find_package(era-emu) works from an install: builds and runs a tiny consumer of
+# era::testkit against it.
+#   install_check.sh BUILD_DIR        cmake --install BUILD_DIR into a temp prefix first
+#   install_check.sh --prefix PREFIX  an existing install (e.g. a .deb unpacked with dpkg -x)
 set -euo pipefail
-build_dir=${1:?usage: install_check.sh <era-emu build dir>}
 work=$(mktemp -d "${TMPDIR:-/tmp}/era-install-check.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-prefix=$work/prefix
-cmake --install "$build_dir" --prefix "$prefix" >"$work/install.log"
+if [ "${1:-}" = --prefix ]; then
+  prefix=${2:?usage: install_check.sh --prefix PREFIX}
+else
+  build_dir=${1:?usage: install_check.sh <era-emu build dir> | --prefix PREFIX}
+  prefix=$work/prefix
+  cmake --install "$build_dir" --prefix "$prefix" >"$work/install.log"
+fi
 mkdir -p "$work/consumer"
 cat >"$work/consumer/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.25)

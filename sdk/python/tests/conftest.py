@@ -240,3 +240,9 @@ def stub() -> Iterator[Stub]:
 def stub_client(stub: Stub) -> era_storage.Client:
     """A client pointed at the stub, with fast retries."""
     return era_storage.Client(stub.url, token="", location="", backoff=0.01)
+
+
+def pytest_configure(config) -> None:
+    # Also declared in sdk/python/pyproject.toml; registered here so runs from the repo root
+    # (whose pyproject.toml is the era-emu wheel's) know it too.
+    config.addinivalue_line("markers", "slow: streams hundreds of MiB (deselect with -m 'not slow')")
