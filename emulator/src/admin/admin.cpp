@@ -173,19 +173,7 @@ Status Admin::snapshot_locked(const fs::path& dir) {
   // Bodies are immutable files named by id: a hard link shares them at no copy cost. Linking
   // every blob (not only the referenced ones) keeps this independent of the R2 record format;
   // restore sweeps whatever the restored records do not point at.
-  const fs::path root = d_.paths.blobs_dir();
-  for (auto shard = fs::directory_iterator(root, ec); !ec && shard != fs::directory_iterator();
-       shard.increment(ec)) {
-    std::error_code e2;
-    if (!shard->is_directory(e2) || shard->path() == d_.paths.blob_tmp_dir()) continue;
-    for (auto f = fs::directory_iterator(shard->path(), e2); !e2 && f != fs::directory_iterator();
-         f.increment(e2)) {
-      std::string id = f->path().filename().string();
-      ERA_TRY(d_.blobs.link_to(id, dir / "blobs" / id));
-    }
-    if (e2) return fail(io_error("cannot list " + shard->path().string(), e2));
-  }
-  if (ec) return fail(io_error("cannot list " + root.string(), ec));
+  ERA_TRY(d_.blobs.for_each([&](const std::string& id) { return d_.blobs.link_to(id, dir / "blobs" / id); }));
   return d_.d1.snapshot_to(dir / "d1");
 }
 
@@ -253,20 +241,12 @@ Result<int64_t> Admin::export_data_dir(const fs::path& dir) {
     if (!ec) fs::create_directories(out.d1_dir(), ec);
     if (ec) return fail(io_error("cannot create " + tmp.string(), ec));
     Status st = d_.lmdb.copy_to(out.lmdb_dir());
-    const fs::path root = d_.paths.blobs_dir();
-    for (auto shard = fs::directory_iterator(root, ec); st && !ec && shard != fs::directory_iterator();
-         shard.increment(ec)) {
+    if (st) st = d_.blobs.for_each([&](const std::string& id) -> Status {
       std::error_code e2;
-      if (!shard->is_directory(e2) || shard->path() == d_.paths.blob_tmp_dir()) continue;
-      for (auto f = fs::directory_iterator(shard->path(), e2); st && !e2 && f != fs::directory_iterator();
-           f.increment(e2)) {
-        std::string id = f->path().filename().string();
-        fs::create_directories(out.blob(id).parent_path(), e2);
-        if (!e2) st = d_.blobs.copy_to(id, out.blob(id));
-      }
-      if (e2 && st) st = fail(io_error("cannot list " + shard->path().string(), e2));
-    }
-    if (ec && st) st = fail(io_error("cannot list " + root.string(), ec));
+      fs::create_directories(out.blob(id).parent_path(), e2);
+      if (e2) return fail(io_error("cannot create " + out.blob(id).parent_path().string(), e2));
+      return d_.blobs.copy_to(id, out.blob(id));
+    });
     if (st) st = d_.d1.snapshot_to(out.d1_dir());
     if (!st) {
       fs::remove_all(tmp, ec);

@@ -27,7 +27,8 @@ struct Conn {
 std::shared_ptr<Conn> add_conn_options(CLI::App* verb);
 
 struct Reply {
-  bool reached = false;  // false: connection failed (error says why)
+  bool reached = false;  // false: connection failed, or local_error (error says why)
+  bool local_error = false;  // a local file could not be read or written (not the emulator's fault)
   int status = 0;
   std::string body;
   std::string error;

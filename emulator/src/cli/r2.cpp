@@ -59,17 +59,18 @@ void setup_r2(CLI::App& app) {
         ok = (std::fclose(out) == 0) && ok;
         if (ok && std::rename(tmp.c_str(), g->out.c_str()) != 0) {
           std::cerr << "era-emu: cannot rename " << tmp << " to " << g->out << ": " << std::strerror(errno) << "\n";
-          ok = false;
+          std::remove(tmp.c_str());
+          return 1;
         }
         if (!ok) std::remove(tmp.c_str());
       } else {
         std::fflush(stdout);
       }
-      if (!d.reply.reached) {
+      if (d.reply.local_error) {
         std::cerr << "era-emu: " << d.reply.error << "\n";
-        return d.reply.error.rfind("cannot reach", 0) == 0 ? 3 : 1;
+        return 1;
       }
-      if (d.reply.status >= 400) return finish(*cg, d.reply, nullptr);
+      if (!d.reply.reached || d.reply.status >= 400) return finish(*cg, d.reply, nullptr);
       if (!g->out.empty()) {
         if (cg->json_out)
           std::cout << json{{"bucket", g->ns}, {"key", g->key}, {"size", d.bytes}, {"etag", d.etag},
@@ -130,7 +131,7 @@ void setup_r2(CLI::App& app) {
       ProgressBar bar(p->ns + "/" + p->key, size);
       Reply rep = upload(*cp, raw_path(p->ns, p->key), headers, in, size, bar);
       if (!from_stdin) std::fclose(in);
-      if (!rep.reached && rep.error.rfind("cannot reach", 0) != 0) {
+      if (rep.local_error) {
         std::cerr << "era-emu: " << rep.error << "\n";
         return 2;
       }

@@ -131,6 +131,7 @@ Reply upload(const Conn& c, const std::string& path, const HeaderList& headers, 
                       },
                       content_type);
   if (read_failed) {
+    out.local_error = true;
     out.error = std::string("reading the input failed: ") + std::strerror(errno);
     return out;
   }
@@ -176,6 +177,7 @@ Download download(const Conn& c, const std::string& path, std::FILE* out, const 
         return true;
       });
   if (write_failed) {
+    d.reply.local_error = true;
     d.reply.error = std::string("writing the output failed: ") + std::strerror(errno);
     return d;
   }

@@ -153,6 +153,22 @@ Status BlobStore::copy_to(std::string_view id, const fs::path& dest) const {
   return {};
 }
 
+Status BlobStore::for_each(const std::function<Status(const std::string& id)>& fn) const {
+  std::error_code ec;
+  const fs::path root = paths_.blobs_dir();
+  for (auto shard = fs::directory_iterator(root, ec); !ec && shard != fs::directory_iterator();
+       shard.increment(ec)) {
+    std::error_code e2;
+    if (!shard->is_directory(e2) || shard->path() == paths_.blob_tmp_dir()) continue;
+    for (auto f = fs::directory_iterator(shard->path(), e2); !e2 && f != fs::directory_iterator();
+         f.increment(e2))
+      ERA_TRY(fn(f->path().filename().string()));
+    if (e2) return fail(Code::STORE_IO, "cannot list " + shard->path().string() + ": " + e2.message());
+  }
+  if (ec) return fail(Code::STORE_IO, "cannot list " + root.string() + ": " + ec.message());
+  return {};
+}
+
 Result<size_t> BlobStore::sweep(const std::function<bool(std::string_view)>& is_live) {
   size_t removed = 0;
   std::error_code ec;

@@ -73,6 +73,9 @@ class BlobStore {
   // A hard link when dest is on the same file system, else a full copy (an export out of a
   // --memory data dir in /dev/shm).
   Status copy_to(std::string_view id, const std::filesystem::path& dest) const;
+  // Calls fn with the id of every stored body (not in-flight temp files), stopping at the first
+  // failure; a directory that cannot be listed fails too.
+  Status for_each(const std::function<Status(const std::string& id)>& fn) const;
   // Deletes temp files and every blob for which is_live(id) is false. Returns how many.
   Result<size_t> sweep(const std::function<bool(std::string_view id)>& is_live);
   // Deletes every blob (reset).
