@@ -16,6 +16,8 @@ namespace {
 
 struct Probe {
   std::string service, op, method, path, body;
+  bool s3 = false;  // SigV4-signed (the S3 endpoint authenticates before the guard)
+  httplib::Headers extra = {};
 };
 
 // One request per (service, op). Bodies are valid enough to reach the guard; the fault answers.
@@ -42,6 +44,16 @@ const std::vector<Probe> kProbes = {
     {"resources", "stats", "GET", "/api/resources/stats", ""},
     {"resources", "put", "POST", "/api/resources/register", R"({"type":"kv","namespace":"app","key":"k"})"},
     {"resources", "delete", "DELETE", "/api/resources/unregister?type=kv&namespace=app&key=k", ""},
+    // S3 rows name R2 ops (docs/api-s3.md): the same rules fault them.
+    {"r2", "bucket_list", "GET", "/s3", "", true},
+    {"r2", "bucket_head", "HEAD", "/s3/b", "", true},
+    {"r2", "bucket_create", "PUT", "/s3/newbucket", "", true},
+    {"r2", "bucket_delete", "DELETE", "/s3/b", "", true},
+    {"r2", "bucket_config", "GET", "/s3/b?cors", "", true},
+    {"r2", "multipart_list", "GET", "/s3/b?uploads", "", true},
+    {"r2", "copy", "PUT", "/s3/b/k2", "", true, {{"x-amz-copy-source", "b/k"}}},
+    {"r2", "get", "GET", "/s3/b/k", "", true},
+    {"r2", "put", "PUT", "/s3/b/k", "bytes", true},
 };
 
 }  // namespace
@@ -80,7 +92,12 @@ TEST_CASE("ops: a fault rule fires for every (service, op) and the event log nam
                                                 {"times", 1},
                                                 {"action", {{"type", "error"}, {"status", 599}, {"code", "PROBE"}}}});
     REQUIRE(added->status == 201);
-    auto r = emu.send(p.method, p.path, p.body, {{"X-Era-Client", "probe"}});
+    httplib::Headers h = {{"X-Era-Client", "probe"}};
+    if (p.s3) {
+      h = s3_signed(emu, p.method, p.path, p.body, p.extra);
+      h.emplace("X-Era-Client", "probe");
+    }
+    auto r = emu.send(p.method, p.path, p.body, h);
     REQUIRE(r);
     CHECK(r->status == 599);
     if (p.method != "HEAD") CHECK(r->body.find("PROBE") != std::string::npos);

@@ -1,5 +1,9 @@
 #include "support.h"
 
+#include "api/s3/sigv4.h"
+#include "core/clock.h"
+#include "core/time_util.h"
+
 #include "core/url.h"
 
 #include <arpa/inet.h>
@@ -66,6 +70,22 @@ httplib::Result Emu::send(const std::string& method, const std::string& p, const
   req.headers = h;
   req.body = body;
   return http->send(req);
+}
+
+httplib::Headers s3_signed(const Emu& emu, const std::string& method, const std::string& target,
+                           const std::string& body, const httplib::Headers& extra) {
+  std::string host = "127.0.0.1:" + std::to_string(emu.emu->port());
+  std::vector<std::pair<std::string, std::string>> to_sign{{"Host", host}};
+  for (const auto& [k, v] : extra) to_sign.emplace_back(k, v);
+  // X-Amz-Date from the real clock: header-signed requests are not checked for skew.
+  std::string iso = era::core::iso8601_ms(era::core::Clock::wall_ms());  // 2026-12-04T10:15:00.000Z
+  std::string amz = iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + "T" + iso.substr(11, 2) +
+                    iso.substr(14, 2) + iso.substr(17, 2) + "Z";
+  auto added = era::api::s3::sign_request(method, target, to_sign, era::api::s3::hex_sha256(body), {}, amz);
+  httplib::Headers h(extra.begin(), extra.end());
+  h.emplace("Host", host);
+  for (auto& [k, v] : added) h.emplace(k, v);
+  return h;
 }
 
 json body_json(const httplib::Result& r) {

@@ -41,6 +41,11 @@ struct Emu {
                        const httplib::Headers& h = {});
 };
 
+// Headers that sign a request to the S3 endpoint (/s3/...) with the default key pair, as the
+// AWS SDKs do (header form, payload hash of `body`): Host, Authorization, X-Amz-Date, …
+httplib::Headers s3_signed(const Emu& emu, const std::string& method, const std::string& target,
+                           const std::string& body = "", const httplib::Headers& extra = {});
+
 // Parses a response body; fails the current test (REQUIRE) if it is not JSON.
 json body_json(const httplib::Result& r);
 // Percent-encodes everything but unreserved characters and '/'.

@@ -28,6 +28,8 @@ struct Options {
   int64_t idle_timeout_ms = 60000;    // an idle keep-alive connection is closed after this
   std::vector<std::string> allow_hosts;   // Host names served besides localhost and IP literals ("*" = any)
   std::vector<std::string> cors_origins;  // browser origins allowed to call the API ("*" = any)
+  std::string s3_access_key = "era-emu";         // the S3 endpoint's (/s3) SigV4 key pair
+  std::string s3_secret_key = "era-emu-secret";
   std::string clock_mode = "real";  // "real" | "frozen"
   std::optional<int64_t> clock_start_ms;  // start the virtual clock at this instant
   int64_t sweep_interval_ms = 1000;       // background expiry sweep period (real time); 0 = off

@@ -34,12 +34,18 @@ std::string default_message(const core::FaultDecision& d) {
   return "injected " + t + " (fault rule " + d.rule_id + ")";
 }
 
-// The error body a fault answers with: the rule's own code when it names one.
-void send_fault(Response& res, const core::FaultDecision& d, int status, Code fallback) {
+// The error a fault answers with, in the route's protocol: the rule's own code when it names one.
+void send_fault(Call& call, const core::FaultDecision& d, int status, Code fallback) {
+  if (call.route && call.route->render_error) {
+    Error e(fallback, status, default_message(d));
+    e.details = {{"fault", d.rule_id}};
+    if (!d.action.code.empty()) e.details["code"] = d.action.code;
+    return call.route->render_error(call.req, call.res, e);
+  }
   json body = {{"error", default_message(d)},
                {"code", d.action.code.empty() ? std::string(to_string(fallback)) : d.action.code},
                {"fault", d.rule_id}};
-  send_json(res, status, body);
+  send_json(call.res, status, body);
 }
 
 // --strict: the namespace a storage call names must be declared in era-emu.json.
@@ -130,11 +136,11 @@ void Guard::after(Call& call, double duration_ms) {
   if (fault) {
     const FaultAction& a = fault->action;
     switch (a.type) {
-      case Type::error: send_fault(call.res, *fault, a.status ? a.status : 503, Code::INJECTED); break;
-      case Type::throttle: send_fault(call.res, *fault, a.status ? a.status : 429, Code::THROTTLED); break;
-      case Type::timeout: send_fault(call.res, *fault, a.status ? a.status : 504, Code::INJECTED); break;
+      case Type::error: send_fault(call, *fault, a.status ? a.status : 503, Code::INJECTED); break;
+      case Type::throttle: send_fault(call, *fault, a.status ? a.status : 429, Code::THROTTLED); break;
+      case Type::timeout: send_fault(call, *fault, a.status ? a.status : 504, Code::INJECTED); break;
       case Type::lost_ack:
-        if (call.res.status < 400) send_fault(call.res, *fault, a.status ? a.status : 503, Code::INJECTED);
+        if (call.res.status < 400) send_fault(call, *fault, a.status ? a.status : 503, Code::INJECTED);
         break;
       case Type::truncate:
         call.res.truncate_after = uint64_t(a.after_bytes);

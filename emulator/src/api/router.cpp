@@ -1,5 +1,7 @@
 #include "api/router.h"
 
+#include "api/json_io.h"
+
 #include <algorithm>
 #include <array>
 
@@ -68,10 +70,12 @@ bool Router::match_path(const Route& r, std::string_view path, Captures& out) {
   return path.empty();
 }
 
-Router::Match Router::match(std::string_view method, std::string_view path, const Params& query) const {
+Router::Match Router::match(std::string_view method, std::string_view path, const Params& query,
+                            const Headers* headers) const {
   Match m;
   Captures caps;
   auto satisfied = [&](const Route& r) {
+    if (!r.needs_header.empty() && (!headers || !headers->contains(r.needs_header))) return false;
     return std::all_of(r.needs.begin(), r.needs.end(), [&](const std::string& n) { return query.contains(n); });
   };
   auto take = [&](const Route& r, Op op) {
@@ -105,6 +109,11 @@ Router::Match Router::match(std::string_view method, std::string_view path, cons
     if (match_path(r, path, caps) && std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end())
       m.allowed.push_back(r.method);
   return m;
+}
+
+void send_call_error(Call& c, const Error& e) {
+  if (c.route && c.route->render_error) c.route->render_error(c.req, c.res, e);
+  else send_error(c.res, e);
 }
 
 }  // namespace era::api

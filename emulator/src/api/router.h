@@ -47,12 +47,17 @@ struct Call {
   // Owned by the guard from before() to after() (reset lock, fault decision); released with
   // the call even if the handler throws.
   std::shared_ptr<void> guard_state;
+  // A protocol's own per-request state, from its precheck to its handler (S3: the verified
+  // signature the body's chunk signatures chain from).
+  std::shared_ptr<void> proto_state;
 
   std::string query(const std::string& name) const { return req.get_param_value(name); }
   bool has_query(const std::string& name) const { return req.has_param(name); }
 };
 
 using Handler = std::function<Status(Call&)>;
+// How a protocol spells an error (S3: its XML document); null = {"error","code"} JSON.
+using ErrorRenderer = void (*)(const Request& req, Response& res, const Error& e);
 
 struct Route {
   std::string method;   // GET, HEAD, PUT, POST, DELETE
@@ -70,6 +75,10 @@ struct Route {
   // runs on the `--threads` pool, so a slow one never holds up another connection.
   bool quick = false;
   std::string summary;       // one line for generated docs
+  // The row matches only when the request carries this header (S3's CopyObject is a PUT with
+  // x-amz-copy-source): the op is still named from the request head alone.
+  std::string needs_header;
+  ErrorRenderer render_error = nullptr;
 
   struct Segment {
     std::string literal;  // empty for captures
@@ -107,7 +116,9 @@ class Router {
     // From the captures named ns/bucket/namespace and key.
     std::string ns, key;
   };
-  Match match(std::string_view method, std::string_view path, const Params& query) const;
+  // Rows with needs_header match only when `headers` is given and carries it.
+  Match match(std::string_view method, std::string_view path, const Params& query,
+              const Headers* headers = nullptr) const;
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
@@ -115,5 +126,8 @@ class Router {
   static bool match_path(const Route& r, std::string_view path, Captures& out);
   std::vector<Route> routes_;
 };
+
+// The call's error in its route's protocol (render_error, else JSON).
+void send_call_error(Call& c, const Error& e);
 
 }  // namespace era::api

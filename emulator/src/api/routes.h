@@ -18,6 +18,7 @@ void add_era_d1_routes(Router& r, Services& s);     // api/era/d1_routes.cpp
 void add_resources_routes(Router& r, Services& s);  // api/era/resources_routes.cpp
 void add_r2raw_routes(Router& r, Services& s);      // api/r2raw/routes.cpp
 void add_signed_routes(Router& r, Services& s);     // api/signed/routes.cpp (public + signed URLs)
+void add_s3_routes(Router& r, Services& s);         // api/s3/routes.cpp (S3-compatible R2 at /s3)
 
 inline void add_all_routes(Router& r, Services& s) {
   add_health_routes(r, s);
@@ -28,6 +29,7 @@ inline void add_all_routes(Router& r, Services& s) {
   add_resources_routes(r, s);
   add_r2raw_routes(r, s);
   add_signed_routes(r, s);
+  add_s3_routes(r, s);
 }
 
 }  // namespace era::api

@@ -5,6 +5,8 @@
 #include "api/guard.h"
 #include "api/json_io.h"
 #include "api/routes.h"
+#include "api/s3/config.h"
+#include "api/s3/errors.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "products/catalog.h"
@@ -17,8 +19,18 @@ bool is_legacy_storage_path(std::string_view path) { return path.starts_with("/a
 // Links made for browsers and for people without the token: public buckets and signed URLs.
 bool is_link(std::string_view path) { return path.starts_with("/public/") || path.starts_with("/signed/"); }
 
-// Public-bucket and signed-URL routes carry their own authorization; the API token is not asked.
-bool is_token_free(std::string_view path) { return path == "/_emu/health" || is_link(path); }
+// The S3-compatible endpoint: SigV4 is its authentication (api/s3/routes.cpp), errors are XML.
+bool is_s3(std::string_view path) { return path == "/s3" || path.starts_with("/s3/"); }
+
+// Public-bucket and signed-URL routes carry their own authorization, S3 its signatures; the API
+// token is not asked.
+bool is_token_free(std::string_view path) { return path == "/_emu/health" || is_link(path) || is_s3(path); }
+
+// Errors before a route is chosen, in the protocol the path speaks.
+void deny(const Request& req, Response& res, const Error& e) {
+  if (is_s3(req.path)) return s3::send_error(req, res, e);
+  send_error(res, e);
+}
 
 // /api/storage/{kv|r2}/{ns} with nothing after: the legacy proxy answers "Key required".
 bool is_keyless_kv_or_r2(std::string_view path) {
@@ -28,7 +40,7 @@ bool is_keyless_kv_or_r2(std::string_view path) {
   return !rest.empty() && rest.find('/') == std::string_view::npos;
 }
 
-// "/public/{bucket}/..." → bucket
+// "/public/{bucket}/...", "/s3/{bucket}/..." → bucket
 std::string_view link_bucket(std::string_view path) {
   path.remove_prefix(path.find('/', 1) + 1);
   return path.substr(0, path.find('/'));
@@ -65,6 +77,7 @@ struct PendingCall : HttpApp::Pending {
   Call call;
   Status decided;  // the guard's before(): an error is sent instead of running the handler
   std::string cors_origin;  // an allowed API origin to echo
+  bool link_cors = false;   // a link (or S3 from a browser): the bucket's CORS rules answer
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
@@ -79,6 +92,7 @@ Server::Server(Services services, HttpLimits limits) : services_(std::move(servi
   add_resources_routes(router_, services_);
   add_r2raw_routes(router_, services_);
   if (services_.signer) add_signed_routes(router_, services_);
+  add_s3_routes(router_, services_);
   http_ = std::make_unique<HttpServer>(*this, limits);
 }
 
@@ -114,15 +128,27 @@ HttpApp::Admission Server::admit(Request& req, Response& res) {
   Admission a;
   // 1. who is asking
   if (auto e = check_host(req, set.boundary)) {
-    send_error(res, *e);
+    deny(req, res, *e);
     return a;
   }
-  const bool link = is_link(req.path);
+  bool link = is_link(req.path);
   std::string cors_origin;
   if (!link) {
     if (auto e = check_origin(req, set.boundary, cors_origin)) {
-      send_error(res, *e);
-      return a;
+      // S3 answers a browser by its bucket's CORS rules, as R2 does: a request (or preflight)
+      // from an origin no rule allows is refused before any work.
+      const bool preflight = req.method == "OPTIONS" && req.has_header("Access-Control-Request-Method");
+      std::string origin = req.get_header_value("Origin");
+      bool allowed = false;
+      if (is_s3(req.path) && req.path.size() > 4 && !origin.empty()) {
+        auto rules = s3::bucket_cors(services_, link_bucket(req.path));
+        allowed = preflight || match_cors(rules, origin, req.method, "") != nullptr;
+      }
+      if (!allowed) {
+        deny(req, res, *e);
+        return a;
+      }
+      link = true;  // from here on a bucket link: its CORS rules answer
     }
   }
 
@@ -133,8 +159,7 @@ HttpApp::Admission Server::admit(Request& req, Response& res) {
         answer_api_preflight(req, res, cors_origin.empty() ? req.get_header_value("Origin") : cors_origin);
         return a;
       }
-      const products::BucketSpec* b = services_.catalog ? services_.catalog->bucket(link_bucket(req.path)) : nullptr;
-      answer_link_preflight(req, res, b ? b->cors : std::vector<products::CorsRule>{});
+      answer_link_preflight(req, res, s3::bucket_cors(services_, link_bucket(req.path)));
       return a;
     }
     auto m = router_.match("OPTIONS", req.path, req.params);
@@ -154,15 +179,20 @@ HttpApp::Admission Server::admit(Request& req, Response& res) {
     // The scheme is case-insensitive (RFC 9110 §11.1); the token is compared in constant time.
     bool bearer = iequals(std::string_view(auth).substr(0, 7), "bearer ");
     if (!bearer || !core::constant_time_equal(auth.substr(7), token)) {
-      send_error(res, Error(Code::UNAUTHORIZED, "missing or wrong bearer token"));
+      deny(req, res, Error(Code::UNAUTHORIZED, "missing or wrong bearer token"));
       if (!cors_origin.empty()) add_api_cors(res, cors_origin);
       return a;
     }
   }
 
   // 4. route
-  auto m = router_.match(req.method, req.path, req.params);
+  auto m = router_.match(req.method, req.path, req.params, &req.headers);
   if (!m.route) {
+    if (is_s3(req.path)) {
+      s3::send_error(req, res, Error(Code::S3_NOT_IMPLEMENTED, "A header or method you provided implies "
+                                                                "functionality that is not implemented"));
+      return a;
+    }
     send_unrouted(req, res, m.allowed);
     if (!cors_origin.empty()) add_api_cors(res, cors_origin);
     return a;
@@ -175,9 +205,10 @@ HttpApp::Admission Server::admit(Request& req, Response& res) {
   p->call.ns = std::move(m.ns);
   p->call.key = std::move(m.key);
   p->cors_origin = std::move(cors_origin);
+  p->link_cors = link;
   if (m.route->precheck) {
     if (Status st = m.route->precheck(p->call); !st) {
-      send_error(res, st.error());
+      send_call_error(p->call, st.error());
       res.close = true;  // the declared body is never read
       if (!p->cors_origin.empty()) add_api_cors(res, p->cors_origin);
       return a;
@@ -210,12 +241,11 @@ void Server::handle(Pending& pending, Request& req, Response& res, std::string&&
   Status st = p.decided;
   if (st) st = services_.guard->enter(call);
   if (st) st = call.route->handler(call);
-  if (!st) send_error(res, st.error());
+  if (!st) send_call_error(call, st.error());
   if (res.status == -1) res.status = 200;
   if (!p.cors_origin.empty()) add_api_cors(res, p.cors_origin);
   // A link answers browsers per its bucket's CORS rules, whatever the outcome.
-  if (is_link(req.path) && req.has_header("Origin") && services_.catalog)
-    if (const auto* b = services_.catalog->bucket(call.ns)) add_link_cors(req, res, b->cors);
+  if (p.link_cors && req.has_header("Origin")) add_link_cors(req, res, s3::bucket_cors(services_, call.ns));
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p.started).count();
   services_.guard->after(call, ms);
 }

@@ -26,6 +26,10 @@ struct Settings {
   // (docs/http-api.md: KV put 64 MiB, D1 32 MiB, R2 JSON put and seed 128 MiB).
   size_t max_json_body = size_t(1) << 20;
   BoundaryPolicy boundary;       // Host / Origin checks (--allow-host, --cors-origin)
+  // The S3 endpoint's one key pair (--s3-access-key / --s3-secret-key): requests to /s3 are
+  // SigV4-signed with it instead of carrying the bearer token.
+  std::string s3_access_key = "era-emu";
+  std::string s3_secret_key = "era-emu-secret";
   std::string public_url;        // http://host:port, for links the server hands out (set by
                                  // Server::bind to the bound address when empty)
 };

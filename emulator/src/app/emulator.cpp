@@ -146,6 +146,8 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   // tables). A reset that drops D1 databases migrates them again: back to the start state.
   if (auto st = app::apply_products(impl->catalog, *impl->kv, *impl->r2); !st)
     return fail_start(st.error().message);
+  // Lifecycle rules set through S3 (kept in the bucket records) override the declared ones.
+  if (auto st = impl->r2->load_bucket_lifecycles(); !st) return fail_start(st.error().message);
   // Encryption at rest: secrets, key checks and ciphers before anything writes (seeds, serving).
   if (auto st = app::apply_encryption(impl->catalog, *impl->lmdb, *impl->kv, *impl->r2); !st)
     return fail_start(st.error().message);
@@ -195,6 +197,8 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   services.settings.control_enabled = o.control;
   services.settings.boundary.allowed_hosts = o.allow_hosts;
   services.settings.boundary.cors_origins = o.cors_origins;
+  services.settings.s3_access_key = o.s3_access_key;
+  services.settings.s3_secret_key = o.s3_secret_key;
   api::HttpLimits limits;
   limits.threads = o.threads;
   limits.header_timeout_ms = o.header_timeout_ms;

@@ -196,6 +196,13 @@ int run_exec(UpArgs& a, const std::vector<std::string>& command) {
   for (char** e = environ; *e; ++e) env_text.emplace_back(*e);
   set_env(env_text, "ERA_STORAGE_URL", url);
   set_env(env_text, "ERA_EMU_URL", url);  // the pytest plugin and jest preset attach to it
+  // S3 clients (boto3 >= 1.28, AWS SDK v3, the aws CLI) read these: unmodified S3 code talks to
+  // the emulator's /s3 endpoint with its key pair.
+  set_env(env_text, "AWS_ENDPOINT_URL_S3", url + "/s3");
+  set_env(env_text, "AWS_ACCESS_KEY_ID", a.opts.s3_access_key);
+  set_env(env_text, "AWS_SECRET_ACCESS_KEY", a.opts.s3_secret_key);
+  set_env(env_text, "AWS_REGION", "auto");
+  set_env(env_text, "AWS_DEFAULT_REGION", "auto");
   if (auto py = sdk_dir("python"); !py.empty()) set_env(env_text, "PYTHONPATH", prepended("PYTHONPATH", py));
   if (auto js = sdk_dir("js"); !js.empty()) set_env(env_text, "NODE_PATH", prepended("NODE_PATH", js));
   std::vector<char*> envp, argv;
@@ -288,6 +295,14 @@ void add_server_options(CLI::App* up, const std::shared_ptr<UpArgs>& args) {
                  "http://localhost:3000; \"*\" = any). Without it, cross-origin browser requests get 403; "
                  "/public/ and /signed/ links follow each bucket's \"cors\" rules instead")
       ->allow_extra_args(false);
+  up->add_option("--s3-access-key", o.s3_access_key,
+                 "Access key id S3 clients sign with at $ERA_STORAGE_URL/s3 (SigV4; region auto). "
+                 "`exec` hands it to the command as AWS_ACCESS_KEY_ID")
+      ->capture_default_str();
+  up->add_option("--s3-secret-key", o.s3_secret_key,
+                 "Secret key of that pair (`exec`: AWS_SECRET_ACCESS_KEY). The defaults are public: with "
+                 "--token or a non-loopback --host, set your own")
+      ->capture_default_str();
   up->add_option("--clock", o.clock_mode, "Virtual clock at start: real | frozen")
       ->capture_default_str()->check(CLI::IsMember({"real", "frozen"}));
   up->add_option("--clock-start", args->clock_start, "Start the virtual clock at this ISO-8601 instant");

@@ -15,6 +15,11 @@ namespace era {
   X(query, "query") X(exec, "exec") X(batch, "batch")                      \
   X(multipart_create, "multipart_create") X(multipart_upload, "multipart_upload") \
   X(multipart_complete, "multipart_complete") X(multipart_abort, "multipart_abort") \
+  X(copy, "copy")      /* R2 server-side copy (S3 CopyObject) */            \
+  X(multipart_list, "multipart_list") /* S3 ListMultipartUploads, ListParts */ \
+  X(bucket_list, "bucket_list") X(bucket_head, "bucket_head")              \
+  X(bucket_create, "bucket_create") X(bucket_delete, "bucket_delete")      \
+  X(bucket_config, "bucket_config") /* S3 bucket CORS and lifecycle */     \
   X(sign, "sign")      /* signed URLs */                                    \
   X(stats, "stats")    /* resources */                                      \
   X(control, "control") /* /_emu: never faulted */

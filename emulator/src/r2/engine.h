@@ -134,6 +134,26 @@ struct UploadedPart {
   uint32_t number = 0;
   std::string etag;  // MD5 hex of the part
   uint64_t size = 0;
+  int64_t uploaded_ms = 0;  // clock time of the part's upload (0 for records older than this field)
+};
+
+struct UploadInfo {
+  std::string key;
+  std::string upload_id;
+  int64_t created_ms = 0;
+};
+
+// A bucket as S3's bucket operations see it (r2/buckets.cpp).
+struct BucketInfo {
+  std::string name;
+  int64_t created_ms = 0;  // CreateBucket time, or the first object's upload time when implicit
+};
+
+// What read_into() streams from a source object (CopyObject, UploadPartCopy).
+struct CopySource {
+  std::string bucket, key;
+  Conditional only_if;             // x-amz-copy-source-if-*: any failure is R2_PRECONDITION_FAILED
+  std::optional<RangeSpec> range;  // x-amz-copy-source-range
 };
 
 class Engine {
@@ -187,6 +207,45 @@ class Engine {
   Status abort_multipart(const OpContext& ctx, std::string_view bucket, std::string_view key,
                          std::string_view upload_id);
 
+  // Every live upload of `bucket` whose key starts with `prefix`, in key order, then creation
+  // time (ListMultipartUploads).
+  Result<std::vector<UploadInfo>> list_uploads(const OpContext& ctx, std::string_view bucket,
+                                               std::string_view prefix);
+  // The parts uploaded so far, by part number (ListParts). R2_NO_SUCH_UPLOAD like the others.
+  Result<std::vector<UploadedPart>> list_parts(const OpContext& ctx, std::string_view bucket,
+                                               std::string_view key, std::string_view upload_id);
+
+  // Streams the source object (or its range) into `w` — a writer from begin_body() for the
+  // destination bucket — and returns the source's metadata. Missing: R2_OBJECT_NOT_FOUND; a
+  // failed condition: R2_PRECONDITION_FAILED; a bad range: R2_INVALID_RANGE. The caller then
+  // hands `w` to put() or upload_part(): a copy is an ordinary write of the same bytes, so an
+  // encrypted destination seals them and the etag is the MD5 of what was written.
+  Result<ObjectMeta> read_into(const OpContext& ctx, const CopySource& src, BodyWriter& w);
+
+  // Buckets (r2/buckets.cpp). A bucket exists when it was created here, or holds an object or an
+  // upload (the other R2 routes create buckets by writing to them). Records live in the sys
+  // table and are configuration: clear() (reset) empties buckets but keeps them.
+  // create_bucket: false when it already existed (created or implicit).
+  Result<bool> create_bucket(const OpContext& ctx, std::string_view bucket);
+  Result<bool> bucket_exists(std::string_view bucket);
+  // S3_BUCKET_NOT_EMPTY while it holds objects or uploads; S3_NO_SUCH_BUCKET when missing.
+  Status delete_bucket(const OpContext& ctx, std::string_view bucket);
+  // Created and implicit buckets, by name.
+  Result<std::vector<BucketInfo>> list_buckets();
+  // A named configuration document of a bucket ("cors", "lifecycle"), stored as given: null
+  // when none. Setting one on a bucket with no record creates the record.
+  Result<nlohmann::json> bucket_config(std::string_view bucket, std::string_view name);
+  Status set_bucket_config(const OpContext& ctx, std::string_view bucket, std::string_view name,
+                           const nlohmann::json& value);  // null removes it
+
+  // Lifecycle rules set through S3 (PutBucketLifecycleConfiguration), bucket-wide: each rule
+  // {"id", "enabled", "expireDays"?, "abortDays"?}. Stored in the bucket record (they survive
+  // restarts and resets) and, while enabled, they override the declared deleteAfterDays /
+  // abortMultipartAfterDays: the shortest enabled expiry wins. An empty array removes them.
+  Status set_bucket_lifecycle(const OpContext& ctx, std::string_view bucket, const nlohmann::json& rules);
+  // Start-up: applies every stored lifecycle (call once after opening).
+  Status load_bucket_lifecycles();
+
   // Declared per-bucket rules (r2/lifecycle.cpp). Set before serving or at any time; they are
   // configuration and survive clear().
   void set_bucket_options(std::string_view bucket, BucketOptions opts);
@@ -235,7 +294,8 @@ class Engine {
   // exclusively so it never removes a blob whose record is about to appear.
   std::shared_mutex clear_mu_;
   mutable std::shared_mutex bucket_mu_;
-  std::map<std::string, BucketOptions, std::less<>> bucket_opts_;
+  std::map<std::string, BucketOptions, std::less<>> bucket_opts_;   // declared
+  std::map<std::string, BucketOptions, std::less<>> lifecycle_opts_;  // set through S3: override
   core::CipherTable ciphers_;
 };
 

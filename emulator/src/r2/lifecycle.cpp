@@ -1,6 +1,7 @@
 // Declared per-bucket rules: lifecycle expiry, multipart expiry, object-size limit.
 #include <algorithm>
 #include <mutex>
+#include <set>
 
 #include "r2/engine.h"
 #include "r2/internal.h"
@@ -22,7 +23,60 @@ void Engine::set_bucket_options(std::string_view bucket, BucketOptions o) {
 BucketOptions Engine::bucket_options(std::string_view bucket) const {
   std::shared_lock lock(bucket_mu_);
   auto it = bucket_opts_.find(bucket);
-  return it == bucket_opts_.end() ? BucketOptions{} : it->second;
+  BucketOptions o = it == bucket_opts_.end() ? BucketOptions{} : it->second;
+  if (auto l = lifecycle_opts_.find(bucket); l != lifecycle_opts_.end()) {
+    if (l->second.delete_after_ms) o.delete_after_ms = l->second.delete_after_ms;
+    if (l->second.upload_ttl_ms) o.upload_ttl_ms = l->second.upload_ttl_ms;
+  }
+  return o;
+}
+
+namespace {
+
+constexpr int64_t kDayMs = int64_t(24) * 3600 * 1000;
+
+// The override a rule list makes: the shortest enabled expiry and multipart abort.
+BucketOptions lifecycle_override(const nlohmann::json& rules) {
+  BucketOptions o;
+  if (!rules.is_array()) return o;
+  for (const auto& r : rules) {
+    if (!r.is_object() || !r.value("enabled", false)) continue;
+    if (auto d = r.find("expireDays"); d != r.end() && d->is_number_integer()) {
+      int64_t ms = d->get<int64_t>() * kDayMs;
+      o.delete_after_ms = o.delete_after_ms ? std::min(*o.delete_after_ms, ms) : ms;
+    }
+    if (auto d = r.find("abortDays"); d != r.end() && d->is_number_integer()) {
+      int64_t ms = d->get<int64_t>() * kDayMs;
+      o.upload_ttl_ms = o.upload_ttl_ms ? std::min(*o.upload_ttl_ms, ms) : ms;
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+Status Engine::set_bucket_lifecycle(const OpContext& ctx, std::string_view bucket, const nlohmann::json& rules) {
+  const bool none = !rules.is_array() || rules.empty();
+  ERA_TRY(set_bucket_config(ctx, bucket, "lifecycle", none ? nlohmann::json() : rules));
+  BucketOptions o = lifecycle_override(rules);
+  std::unique_lock lock(bucket_mu_);
+  if (!o.delete_after_ms && !o.upload_ttl_ms) lifecycle_opts_.erase(std::string(bucket));
+  else lifecycle_opts_.insert_or_assign(std::string(bucket), o);
+  return {};
+}
+
+Status Engine::load_bucket_lifecycles() {
+  auto buckets = list_buckets();
+  if (!buckets) return fail(buckets.error());
+  for (const auto& b : *buckets) {
+    auto rules = bucket_config(b.name, "lifecycle");
+    if (!rules) return fail(rules.error());
+    BucketOptions o = lifecycle_override(*rules);
+    if (!o.delete_after_ms && !o.upload_ttl_ms) continue;
+    std::unique_lock lock(bucket_mu_);
+    lifecycle_opts_.insert_or_assign(b.name, o);
+  }
+  return {};
 }
 
 uint64_t Engine::max_object_bytes(std::string_view bucket) const {
@@ -50,9 +104,14 @@ int64_t Engine::upload_ttl_ms(std::string_view bucket) const {
 Result<size_t> Engine::sweep_lifecycle(int64_t now_ms) {
   std::vector<std::pair<std::string, int64_t>> rules;
   {
-    std::shared_lock lock(bucket_mu_);
-    for (const auto& [bucket, o] : bucket_opts_)
-      if (o.delete_after_ms) rules.emplace_back(bucket, now_ms - *o.delete_after_ms);
+    std::set<std::string, std::less<>> names;
+    {
+      std::shared_lock lock(bucket_mu_);
+      for (const auto& [bucket, o] : bucket_opts_) names.insert(bucket);
+      for (const auto& [bucket, o] : lifecycle_opts_) names.insert(bucket);
+    }
+    for (const auto& bucket : names)
+      if (auto o = bucket_options(bucket); o.delete_after_ms) rules.emplace_back(bucket, now_ms - *o.delete_after_ms);
   }
   size_t removed = 0;
   for (const auto& [bucket, cutoff] : rules) {

@@ -126,7 +126,7 @@ Result<UploadedPart> Engine::upload_part(const OpContext& ctx, std::string_view 
   Checksums got;
   auto etag = finish_body(w, expected, got);
   if (!etag) return fail(etag.error());
-  UploadedPart part{part_number, *etag, w.size()};
+  UploadedPart part{part_number, *etag, w.size(), ctx.now_ms};
 
   std::shared_lock clear_guard(clear_mu_);
   auto id = w.impl_->blob.commit();
@@ -141,7 +141,7 @@ Result<UploadedPart> Engine::upload_part(const OpContext& ctx, std::string_view 
     json& parts = (**rec)["parts"];
     std::string n = std::to_string(part_number);
     if (parts.contains(n)) old_blob = parts[n].value("blob", "");  // last upload of a part wins
-    parts[n] = {{"blob", *id}, {"size", part.size}, {"etag", part.etag}};
+    parts[n] = {{"blob", *id}, {"size", part.size}, {"etag", part.etag}, {"at", ctx.now_ms}};
     if (w.impl_->sealer) parts[n]["sealed"] = true;
     ERA_TRY(txn->put(Table::uploads, upload_key(upload_id), (*rec)->dump()));
     return txn->commit();

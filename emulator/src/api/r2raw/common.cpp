@@ -108,6 +108,68 @@ Status stream_body(Call& c, r2::BodyWriter& w, const UploadCap* cap) {
   return {};
 }
 
+namespace {
+std::optional<std::string> header(const Call& c, const char* name) {
+  if (!c.req.has_header(name)) return std::nullopt;
+  return c.req.get_header_value(name);
+}
+}  // namespace
+
+// Custom metadata set through the JSON route may hold any text; a header carries only token
+// characters in its name and no CR/LF in its value. Other bytes are percent-encoded.
+std::string header_name_safe(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : s) {
+    bool token = std::isalnum(ch) || std::string_view("!#$&'*+-.^_`|~").find(static_cast<char>(ch)) != std::string_view::npos;
+    if (token) out += static_cast<char>(ch);
+    else out += '%', out += hex[ch >> 4], out += hex[ch & 15];
+  }
+  return out;
+}
+
+std::string header_value_safe(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : s) {
+    if (ch == '\r' || ch == '\n' || ch == 0) out += '%', out += hex[ch >> 4], out += hex[ch & 15];
+    else out += static_cast<char>(ch);
+  }
+  return out;
+}
+
+Result<r2::HttpMetadata> http_from_headers(const Call& c) {
+  r2::HttpMetadata h;
+  h.content_type = header(c, "Content-Type");
+  h.content_language = header(c, "Content-Language");
+  h.content_disposition = header(c, "Content-Disposition");
+  // Stored as sent and served back as Content-Encoding, as R2 does (the body is never decoded);
+  // X-Era-Content-Encoding, from earlier releases, still names it too.
+  h.content_encoding = header(c, "X-Era-Content-Encoding");
+  if (!h.content_encoding) h.content_encoding = header(c, "Content-Encoding");
+  h.cache_control = header(c, "Cache-Control");
+  if (auto e = header(c, "Expires")) {
+    auto ms = core::parse_http_date(*e);
+    if (!ms) ms = core::parse_iso8601(*e);
+    if (!ms)
+      return fail(r2::errors::invalid_argument("Expires header \"" + e->substr(0, 60) +
+                                               "\" is not an HTTP date"));
+    h.cache_expiry_ms = *ms;
+  }
+  return h;
+}
+
+r2::Conditional conditional_from_headers(const Call& c) {
+  r2::Conditional cond;
+  cond.seconds_granularity = true;
+  if (auto v = header(c, "If-Match")) cond.etag_matches = r2::parse_etag_list(*v);
+  if (auto v = header(c, "If-None-Match")) cond.etag_does_not_match = r2::parse_etag_list(*v);
+  // Invalid dates are ignored, as RFC 9110 asks.
+  if (auto v = header(c, "If-Unmodified-Since")) cond.uploaded_before = core::parse_http_date(*v);
+  if (auto v = header(c, "If-Modified-Since")) cond.uploaded_after = core::parse_http_date(*v);
+  return cond;
+}
+
 void close_connection(Call& c) { c.res.set_header("Connection", "close"); }
 
 void send_body(Response& res, std::shared_ptr<r2::Body> body, uint64_t offset,

@@ -48,6 +48,16 @@ void close_connection(Call& c);
 void send_body(Response& res, std::shared_ptr<r2::Body> body, uint64_t offset,
                uint64_t length, const std::string& content_type);
 
+// Custom metadata names and values as header text: bytes a header cannot carry are
+// percent-encoded (names: non-token characters; values: CR, LF, NUL).
+std::string header_name_safe(std::string_view s);
+std::string header_value_safe(std::string_view s);
+// Content-Type/-Language/-Disposition/-Encoding, Cache-Control and Expires of a request
+// (R2_INVALID_ARGUMENT for an Expires that is not a date).
+Result<r2::HttpMetadata> http_from_headers(const Call& c);
+// If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since (seconds granularity).
+r2::Conditional conditional_from_headers(const Call& c);
+
 // Custom metadata from a JSON object of strings (null/absent = none).
 Result<r2::CustomMetadata> custom_from_json(const json& j);
 // httpMetadata from a JSON object (contentType, …, cacheExpiry as ISO string or epoch ms).

@@ -44,50 +44,6 @@ std::optional<std::string> header(const Call& c, const char* name) {
   return c.req.get_header_value(name);
 }
 
-// Custom metadata set through the JSON route may hold any text; a header carries only token
-// characters in its name and no CR/LF in its value. Other bytes are percent-encoded.
-std::string header_name_safe(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    bool token = std::isalnum(ch) || std::string_view("!#$&'*+-.^_`|~").find(static_cast<char>(ch)) != std::string_view::npos;
-    if (token) out += static_cast<char>(ch);
-    else out += '%', out += hex[ch >> 4], out += hex[ch & 15];
-  }
-  return out;
-}
-
-std::string header_value_safe(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (ch == '\r' || ch == '\n' || ch == 0) out += '%', out += hex[ch >> 4], out += hex[ch & 15];
-    else out += static_cast<char>(ch);
-  }
-  return out;
-}
-
-Result<r2::HttpMetadata> http_from_headers(const Call& c) {
-  r2::HttpMetadata h;
-  h.content_type = header(c, "Content-Type");
-  h.content_language = header(c, "Content-Language");
-  h.content_disposition = header(c, "Content-Disposition");
-  // Stored as sent and served back as Content-Encoding, as R2 does (the body is never decoded);
-  // X-Era-Content-Encoding, from earlier releases, still names it too.
-  h.content_encoding = header(c, "X-Era-Content-Encoding");
-  if (!h.content_encoding) h.content_encoding = header(c, "Content-Encoding");
-  h.cache_control = header(c, "Cache-Control");
-  if (auto e = header(c, "Expires")) {
-    auto ms = core::parse_http_date(*e);
-    if (!ms) ms = core::parse_iso8601(*e);
-    if (!ms)
-      return fail(r2::errors::invalid_argument("Expires header \"" + e->substr(0, 60) +
-                                               "\" is not an HTTP date"));
-    h.cache_expiry_ms = *ms;
-  }
-  return h;
-}
-
 r2::CustomMetadata custom_from_headers(const Call& c) {
   r2::CustomMetadata m;
   for (const auto& [name, value] : c.req.headers) {
@@ -114,17 +70,6 @@ Status checksums_from_headers(const Call& c, r2::Checksums& out) {
   return {};
 }
 
-r2::Conditional conditional_from_headers(const Call& c) {
-  r2::Conditional cond;
-  cond.seconds_granularity = true;
-  if (auto v = header(c, "If-Match")) cond.etag_matches = r2::parse_etag_list(*v);
-  if (auto v = header(c, "If-None-Match")) cond.etag_does_not_match = r2::parse_etag_list(*v);
-  // Invalid dates are ignored, as RFC 9110 asks.
-  if (auto v = header(c, "If-Unmodified-Since")) cond.uploaded_before = core::parse_http_date(*v);
-  if (auto v = header(c, "If-Modified-Since")) cond.uploaded_after = core::parse_http_date(*v);
-  return cond;
-}
-
 void object_headers(Response& res, const r2::ObjectMeta& m) {
   res.set_header("ETag", m.http_etag());
   res.set_header("Last-Modified", core::http_date(m.uploaded_ms));
@@ -140,7 +85,7 @@ void object_headers(Response& res, const r2::ObjectMeta& m) {
   if (!m.checksums.sha1.empty()) res.set_header("X-Era-Checksum-Sha1", core::to_hex(m.checksums.sha1));
   if (!m.checksums.sha256.empty())
     res.set_header("X-Era-Checksum-Sha256", core::to_hex(m.checksums.sha256));
-  for (const auto& [k, v] : m.custom) res.set_header("X-Era-Meta-" + header_name_safe(k), header_value_safe(v));
+  for (const auto& [k, v] : m.custom) res.set_header("X-Era-Meta-" + r2http::header_name_safe(k), r2http::header_value_safe(v));
 }
 
 Result<uint32_t> part_number(const Call& c) {
@@ -169,7 +114,7 @@ Status raw_list(Services& s, Call& c) {
 
 Status r2http::serve_object(Services& s, Call& c) {
   r2::GetOptions opts;
-  opts.only_if = conditional_from_headers(c);
+  opts.only_if = r2http::conditional_from_headers(c);
   opts.body = c.req.method != "HEAD";
   if (auto range = header(c, "Range")) opts.range = r2::parse_range_header(*range);
   auto r = s.r2->get(c.ctx, c.ns, c.key, opts);
@@ -223,12 +168,12 @@ Status r2http::store_object(Services& s, Call& c, const UploadCap* cap) {
     over = &bucket_over;
   }
   Status pre = [&]() -> Status {
-    auto http = http_from_headers(c);
+    auto http = r2http::http_from_headers(c);
     if (!http) return fail(http.error());
     opts.http = std::move(*http);
     opts.custom = custom_from_headers(c);
     ERA_TRY(checksums_from_headers(c, opts.expected));
-    opts.only_if = conditional_from_headers(c);
+    opts.only_if = r2http::conditional_from_headers(c);
     ERA_TRY(s.r2->check_put(c.ns, c.key, opts));
     return r2http::check_declared_length(c, limit, over);
   }();
@@ -311,7 +256,7 @@ Status raw_delete(Services& s, Call& c) {
 
 Status raw_create(Services& s, Call& c) {
   ERA_TRY(target(c));
-  auto http = http_from_headers(c);
+  auto http = r2http::http_from_headers(c);
   if (!http) return fail(http.error());
   auto id = s.r2->create_multipart(c.ctx, c.ns, c.key, *http, custom_from_headers(c));
   if (!id) return fail(id.error());
