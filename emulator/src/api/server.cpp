@@ -185,7 +185,10 @@ HttpApp::Admission Server::admit(Request& req, Response& res) {
     }
   }
 
-  // 4. route
+  // 4. route. S3 clients name a bucket as "/bucket/" too (an object key is never empty); the
+  // signature covers the raw target, which keeps its slash.
+  if (is_s3(req.path) && req.path.back() == '/' && (req.path == "/s3/" || req.path.find('/', 4) == req.path.size() - 1))
+    req.path.pop_back();
   auto m = router_.match(req.method, req.path, req.params, &req.headers);
   if (!m.route) {
     if (is_s3(req.path)) {
