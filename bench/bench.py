@@ -921,6 +921,85 @@ class Bench:
             log(f"  {mode:6} {label:24} FAILED: {res['error']}")
         return res
 
+    # ---- S3 through boto3, beside the binary route ------------------------------------
+
+    def s3_transfers(self, url: str, mode: str, n_small: int, n_big: int, big_mib: int) -> list:
+        """boto3 PUT/GET of 1 MiB objects and transfer-manager upload/download of a big file, with
+        the binary route's 1 MiB figures from the same loop shape beside them."""
+        rows = []
+        try:
+            import boto3
+            from boto3.s3.transfer import TransferConfig
+            from botocore.config import Config
+        except ImportError:
+            return [{"case": "s3", "group": "s3", "mode": mode, "status": "skipped",
+                     "error": "boto3 is not installed (scripts/dev setup installs it)"}]
+        s3 = boto3.client("s3", endpoint_url=url + "/s3", region_name="auto", aws_access_key_id="era-emu",
+                          aws_secret_access_key="era-emu-secret", config=Config(retries={"total_max_attempts": 1}))
+        bucket = (self.run_tag + "s3").lower().replace("_", "-")
+        small = self.payload("1m.bin", MiB)
+
+        def row(case, desc, n, size, put_s, get_s):
+            r = {"case": case, "group": "s3", "mode": mode, "status": "ok", "runs_n": n, "desc": desc}
+            for k, xs in (("put", put_s), ("get", get_s)):
+                if xs:
+                    mbs = [size / 1e6 / x for x in xs]
+                    r[f"{k}_mb_per_s"] = {"median": median(mbs), **spread(mbs)}
+                    r[f"{k}_ops_per_s"] = 1 / median(xs)
+            log(f"  {mode:6} {case:24} PUT {r.get('put_mb_per_s', {}).get('median', 0):.0f} MB/s  "
+                f"GET {r.get('get_mb_per_s', {}).get('median', 0):.0f} MB/s")
+            return r
+
+        try:
+            try:
+                s3.create_bucket(Bucket=bucket)
+            except s3.exceptions.BucketAlreadyOwnedByYou:
+                pass
+            data = open(small, "rb").read()
+            put_s, get_s = [], []
+            for i in range(n_small):
+                t0 = time.perf_counter()
+                s3.put_object(Bucket=bucket, Key=f"small-{i}", Body=data)
+                put_s.append(time.perf_counter() - t0)
+            for i in range(n_small):
+                t0 = time.perf_counter()
+                got = s3.get_object(Bucket=bucket, Key=f"small-{i}")["Body"].read()
+                get_s.append(time.perf_counter() - t0)
+                if len(got) != MiB:
+                    raise BenchError(f"boto3 GET small-{i}: {len(got)} bytes")
+            rows.append(row("boto3_1mib", f"{n_small} sequential boto3 put_object / get_object of 1 MiB "
+                            "(SigV4, payload SHA-256 signed, CRC32 checksum)", n_small, MiB, put_s, get_s))
+            put_s, get_s = [], []
+            for i in range(n_small):
+                put_s.append(_stream_put(url, f"/api/r2/{bucket}/raw-{i}", small, MiB))
+            for i in range(n_small):
+                get_s.append(_stream_get(url, f"/api/r2/{bucket}/raw-{i}", MiB))
+            rows.append(row("r2raw_1mib", f"{n_small} sequential binary-route PUT / GET of 1 MiB (http.client, "
+                            "a connection each)", n_small, MiB, put_s, get_s))
+            big = self.payload(f"{big_mib}m.bin", big_mib * MiB)
+            cfg = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB, max_concurrency=4)
+            put_s, get_s = [], []
+            out = os.path.join(self.work, "s3-download.bin")
+            for i in range(n_big):
+                t0 = time.perf_counter()
+                s3.upload_file(big, bucket, f"big-{i}", Config=cfg)
+                put_s.append(time.perf_counter() - t0)
+            for i in range(n_big):
+                t0 = time.perf_counter()
+                s3.download_file(bucket, f"big-{i}", out, Config=cfg)
+                get_s.append(time.perf_counter() - t0)
+            if os.path.getsize(out) != big_mib * MiB:
+                raise BenchError("boto3 download_file: wrong size")
+            os.unlink(out)
+            rows.append(row(f"boto3_tm_{big_mib}mib", f"{n_big} boto3 upload_file / download_file of {big_mib} MiB "
+                            "(transfer manager: 8 MiB parts, 4 threads)", n_big, big_mib * MiB, put_s, get_s))
+        except Exception as e:  # noqa: BLE001 — any client error is this case's failure, reported
+            rows.append({"case": "s3", "group": "s3", "mode": mode, "status": "fail",
+                         "error": f"{type(e).__name__}: {e}"})
+            self.failures.append(f"{mode}/s3: {type(e).__name__}: {e}")
+            log(f"  {mode:6} s3 FAILED: {e}")
+        return rows
+
     # ---- start-up --------------------------------------------------------------------
 
     def startup(self, mode: str, n: int) -> dict:
@@ -1418,6 +1497,19 @@ def markdown(results: dict) -> str:
             ps = f"{fmt(p['median'])} ({fmt(p['min'])}–{fmt(p['max'])})" if p else "—"
             gs = f"{fmt(g['median'])} ({fmt(g['min'])}–{fmt(g['max'])})" if g else "—"
             L.append(f"| {r['mode']} | {r['case']} | {ps} | {gs} | {r['status']} {r.get('error', '')[:160]} |")
+    s3rows = [r for r in results["cases"] if r["group"] == "s3"]
+    if s3rows:
+        L.append("")
+        L.append("**S3 endpoint through boto3, beside the binary route (sequential, MB/s = 10⁶ B/s)**")
+        L.append("")
+        L.append("| mode | case | PUT MB/s (ops/s) | GET MB/s (ops/s) | status |")
+        L.append("|---|---|---|---|---|")
+        for r in s3rows:
+            cells = []
+            for k in ("put", "get"):
+                v = r.get(f"{k}_mb_per_s")
+                cells.append(f"{fmt(v['median'])} ({fmt(r[f'{k}_ops_per_s'], 1)})" if v else "—")
+            L.append(f"| {r['mode']} | {r['case']} | {cells[0]} | {cells[1]} | {r['status']} {r.get('error', '')[:160]} |")
     if results["failures"]:
         L.append("")
         L.append("**Failures**")
@@ -1469,7 +1561,7 @@ def parse_args(argv):
     ap.add_argument("--cases", default=None,
                     help="comma list of glob patterns over case names (e.g. 'kv_*,nginx_*'); "
                          "startup/reset/helpers/memory/big always run unless --skip names them")
-    ap.add_argument("--skip", default="", help="comma list of: startup,reset,helpers,big,ceiling")
+    ap.add_argument("--skip", default="", help="comma list of: startup,reset,helpers,big,s3,ceiling")
     ap.add_argument("--runs", type=int, default=None, help="measured wrk runs per case (default 3)")
     ap.add_argument("--duration", type=float, default=None, help="seconds per measured wrk run (default 10)")
     ap.add_argument("--warmup", type=float, default=None, help="warm-up seconds before each run (default 2)")
@@ -1639,6 +1731,9 @@ def main(argv=None):
                 for c in b.emu_cases():
                     if wanted(c):
                         results["cases"].append(b.run_case(c, url, mode))
+                if "s3" not in a.skip:
+                    results["cases"].extend(b.s3_transfers(url, mode, 5 if a.smoke else 40,
+                                                           a.big_n, a.big_mib))
                 if "big" not in a.skip:
                     key = f"/api/r2/{b.run_tag}raw/big-{a.big_mib}mib"
                     results["cases"].append(b.big_transfers(url, key, key, a.big_n, a.big_mib * MiB,
