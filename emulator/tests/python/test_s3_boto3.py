@@ -198,6 +198,16 @@ def test_flexible_checksums(s3, alg):
     assert s3.get_object(Bucket="demo", Key="c-" + alg)["Body"].read() == b"checksummed body"
 
 
+def test_sha256_checksum_is_kept_and_returned(s3):
+    body = b"keep my checksum" * 1000
+    s3.put_object(Bucket="demo", Key="kept", Body=body, ChecksumAlgorithm="SHA256")
+    got = s3.get_object(Bucket="demo", Key="kept", ChecksumMode="ENABLED")
+    assert got["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(body).digest()).decode()
+    assert got["Body"].read() == body  # boto3 verified the body against it
+    part = s3.get_object(Bucket="demo", Key="kept", ChecksumMode="ENABLED", Range="bytes=0-9")
+    assert "ChecksumSHA256" not in part and part["Body"].read() == body[:10]
+
+
 def test_bad_checksums_store_nothing(s3):
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket="demo", Key="bad", Body=b"abc", ContentMD5=base64.b64encode(b"0" * 16).decode())
@@ -636,3 +646,34 @@ def test_lifecycle_and_buckets_survive_a_restart(tmp_path):
             s3.head_object(Bucket="kept", Key="k")
     finally:
         second.stop()
+
+
+def test_declared_buckets_behave_the_same_through_s3(tmp_path):
+    """An encrypted declared bucket seals what S3 writes; maxObjectSize refuses a declared length
+    over it before any byte is read; declared buckets exist for S3 without CreateBucket."""
+    secret = tmp_path / "key"
+    secret.write_text("correct horse battery staple")
+    config = tmp_path / "era-emu.json"
+    config.write_text(json.dumps({"buckets": [
+        {"name": "sealed", "encryption": {"secret": f"file:{secret}"}},
+        {"name": "capped", "maxObjectSize": 1024}]}))
+    data = tmp_path / "data"
+    e = Emu("--data", str(data), "--config", str(config))
+    try:
+        s3 = client(e)
+        names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        assert "sealed" in names and "capped" in names
+        plaintext = b"the plaintext marker 0123456789" * 100
+        s3.put_object(Bucket="sealed", Key="k", Body=plaintext)
+        assert s3.get_object(Bucket="sealed", Key="k")["Body"].read() == plaintext
+        blobs = [p for p in (data / "blobs").rglob("*") if p.is_file()]
+        assert blobs and all(b"plaintext marker" not in p.read_bytes() for p in blobs)
+        s3.put_object(Bucket="capped", Key="small", Body=b"x" * 1024)
+        with pytest.raises(ClientError) as exc:
+            s3.put_object(Bucket="capped", Key="big", Body=b"x" * 1025)
+        assert code(exc) == "EntityTooLarge"
+        with pytest.raises(ClientError) as exc:
+            s3.create_bucket(Bucket="sealed")
+        assert code(exc) == "BucketAlreadyOwnedByYou"
+    finally:
+        e.stop()

@@ -160,8 +160,6 @@ void object_headers(Response& res, const r2::ObjectMeta& m) {
   if (m.http.content_encoding) res.set_header("Content-Encoding", *m.http.content_encoding);
   if (m.http.cache_control) res.set_header("Cache-Control", *m.http.cache_control);
   if (m.http.cache_expiry_ms) res.set_header("Expires", core::http_date(*m.http.cache_expiry_ms));
-  if (!m.checksums.sha1.empty()) res.set_header("x-amz-checksum-sha1", core::base64_encode(m.checksums.sha1));
-  if (!m.checksums.sha256.empty()) res.set_header("x-amz-checksum-sha256", core::base64_encode(m.checksums.sha256));
   if (m.parts) res.set_header("x-amz-mp-parts-count", std::to_string(m.parts));
   for (const auto& [k, v] : m.custom)
     res.set_header("x-amz-meta-" + r2http::header_name_safe(k), r2http::header_value_safe(v));
@@ -752,6 +750,13 @@ Status get_object(Services& s, Call& c) {
   std::string type = g.meta.http.content_type.value_or("application/octet-stream");
   uint64_t off = 0, len = g.meta.size;
   c.res.status = 200;
+  // Stored full-object checksums, when the client asks for them (ChecksumMode=ENABLED, which
+  // current SDKs send and then verify); never on a range, which they would not match.
+  if (!g.range && iequals(c.req.get_header_value("x-amz-checksum-mode"), "ENABLED")) {
+    if (!g.meta.checksums.sha1.empty()) c.res.set_header("x-amz-checksum-sha1", core::base64_encode(g.meta.checksums.sha1));
+    if (!g.meta.checksums.sha256.empty())
+      c.res.set_header("x-amz-checksum-sha256", core::base64_encode(g.meta.checksums.sha256));
+  }
   if (g.range) {
     off = g.range->offset;
     len = g.range->length;
@@ -784,6 +789,16 @@ Status put_object(Services& s, Call& c) {
       opts.expected.md5 = std::move(*raw);
     }
     opts.only_if = r2http::conditional_from_headers(c);
+    // SHA-1 / SHA-256 checksums are kept with the object (GetObject returns them); the engine
+    // verifies them as well as receive_body() does.
+    for (auto [name, dst] : {std::pair{"x-amz-checksum-sha1", &opts.expected.sha1},
+                             std::pair{"x-amz-checksum-sha256", &opts.expected.sha256}})
+      if (auto v = header(c, name)) {
+        auto raw = core::base64_decode(*v);
+        if (!raw || raw->size() != (dst == &opts.expected.sha1 ? 20u : 32u))
+          return fail(r2::errors::invalid_digest(name));
+        *dst = std::move(*raw);
+      }
     return s.r2->check_put(c.ns, c.key, opts);
   }();
   if (!pre) {
