@@ -109,6 +109,65 @@ TEST_CASE("r2 raw: checksum headers are verified", "[r2][raw]") {
   CHECK(emu.get("/api/r2/b/bad")->status == 404);
 }
 
+// Workers' R2Bucket.put takes sha384 and sha512 too: verified, stored and returned like the rest
+// (docs: developers.cloudflare.com/r2/api/workers/workers-api-reference/ R2PutOptions).
+TEST_CASE("r2 raw: SHA-384 and SHA-512 are verified, stored and served back", "[r2][raw]") {
+  Emu emu;
+  auto digest = [](core::Digest::Alg alg, std::string_view data) {
+    core::Digest d(alg);
+    d.update(data.data(), data.size());
+    return core::to_hex(d.finish());
+  };
+  std::string body = "sha-2 family";
+  const std::string h384 = digest(core::Digest::Alg::sha384, body);
+  const std::string h512 = digest(core::Digest::Alg::sha512, body);
+  json put = raw_put(emu, "/api/r2/b/ok", body, {{"X-Era-Checksum-Sha384", h384}, {"X-Era-Checksum-Sha512", h512}});
+  CHECK(put["checksums"]["sha384"] == h384);
+  CHECK(put["checksums"]["sha512"] == h512);
+  auto g = emu.get("/api/r2/b/ok");
+  REQUIRE(g->status == 200);
+  CHECK(g->body == body);
+  CHECK(g->get_header_value("X-Era-Checksum-Sha384") == h384);
+  CHECK(g->get_header_value("X-Era-Checksum-Sha512") == h512);
+  CHECK(g->get_header_value("X-Era-Checksum-Md5") == core::to_hex(core::md5(body)));
+  // An object without them keeps the short record and shows none.
+  raw_put(emu, "/api/r2/b/plain", body);
+  CHECK(!emu.get("/api/r2/b/plain")->has_header("X-Era-Checksum-Sha512"));
+
+  json e = raw_put(emu, "/api/r2/b/bad", body, {{"X-Era-Checksum-Sha512", digest(core::Digest::Alg::sha512, "x")}}, 400);
+  CHECK(e["code"] == "R2_BAD_DIGEST");
+  CHECK(std::string(e["error"]).find("SHA-512") != std::string::npos);
+  e = raw_put(emu, "/api/r2/b/bad", body, {{"X-Era-Checksum-Sha384", h512}}, 400);
+  CHECK(e["code"] == "R2_INVALID_DIGEST");
+  CHECK(emu.get("/api/r2/b/bad")->status == 404);
+  auto wrong = emu.put_json("/api/storage/r2/b/bad", {{"content", core::base64_encode(body)}, {"sha384", h384.substr(2) + "00"}});
+  CHECK(wrong->status == 400);
+  CHECK(body_json(wrong)["code"] == "R2_BAD_DIGEST");
+}
+
+TEST_CASE("r2 raw: POST ?delete removes up to 1000 keys at once", "[r2][raw]") {
+  Emu emu;
+  for (const char* k : {"a", "b", "dir/c"}) raw_put(emu, std::string("/api/r2/bk/") + k, k);
+  auto r = emu.post_json("/api/r2/bk?delete", {{"keys", {"a", "dir/c", "never-there"}}});
+  REQUIRE(r->status == 200);
+  CHECK(body_json(r)["deleted"] == json({"a", "dir/c", "never-there"}));
+  CHECK(emu.get("/api/r2/bk/a")->status == 404);
+  CHECK(emu.get("/api/r2/bk/dir/c")->status == 404);
+  CHECK(emu.get("/api/r2/bk/b")->status == 200);
+  // A bad batch deletes nothing.
+  r = emu.post_json("/api/r2/bk?delete", {{"keys", {"b", std::string(1025, 'k')}}});
+  CHECK(r->status == 400);
+  CHECK(body_json(r)["code"] == "R2_INVALID_KEY");
+  CHECK(emu.get("/api/r2/bk/b")->status == 200);
+  json many = json::array();
+  for (int i = 0; i < 1001; ++i) many.push_back("k" + std::to_string(i));
+  r = emu.post_json("/api/r2/bk?delete", {{"keys", many}});
+  CHECK(r->status == 400);
+  CHECK(body_json(r)["max_keys"] == 1000);
+  CHECK(emu.post_json("/api/r2/bk?delete", {{"keys", "b"}})->status == 400);
+  CHECK(emu.post_json("/api/r2/bk?delete", {{"keys", {1}}})->status == 400);
+}
+
 TEST_CASE("r2 raw: invalid input is a 4xx naming the problem", "[r2][raw]") {
   Emu emu;
   json e = raw_put(emu, "/api/r2/b/k", "x", {{"Expires", "soon"}}, 400);

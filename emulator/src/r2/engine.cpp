@@ -89,6 +89,10 @@ Result<BodyWriter> Engine::begin_body(std::string_view bucket, const Checksums& 
   if (!expected.sha1.empty()) impl->sha1 = std::make_unique<core::Digest>(core::Digest::Alg::sha1);
   if (!expected.sha256.empty())
     impl->sha256 = std::make_unique<core::Digest>(core::Digest::Alg::sha256);
+  if (!expected.sha384.empty())
+    impl->sha384 = std::make_unique<core::Digest>(core::Digest::Alg::sha384);
+  if (!expected.sha512.empty())
+    impl->sha512 = std::make_unique<core::Digest>(core::Digest::Alg::sha512);
   return BodyWriter(std::move(impl));
 }
 
@@ -110,6 +114,8 @@ Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expec
   got.md5 = w.md5.finish();
   if (w.sha1) got.sha1 = w.sha1->finish();
   if (w.sha256) got.sha256 = w.sha256->finish();
+  if (w.sha384) got.sha384 = w.sha384->finish();
+  if (w.sha512) got.sha512 = w.sha512->finish();
   auto check = [](const char* alg, const std::string& want, const std::string& have) -> Status {
     if (!want.empty() && want != have)
       return fail(errors::bad_digest(alg, core::to_hex(want), core::to_hex(have)));
@@ -118,6 +124,8 @@ Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expec
   ERA_TRY(check("MD5", expected.md5, got.md5));
   ERA_TRY(check("SHA-1", expected.sha1, got.sha1));
   ERA_TRY(check("SHA-256", expected.sha256, got.sha256));
+  ERA_TRY(check("SHA-384", expected.sha384, got.sha384));
+  ERA_TRY(check("SHA-512", expected.sha512, got.sha512));
   return core::to_hex(got.md5);
 }
 

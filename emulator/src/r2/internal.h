@@ -37,7 +37,7 @@ struct BodyWriter::Impl {
   uint64_t size = 0;
   std::string buf;
   core::Digest md5{core::Digest::Alg::md5};
-  std::unique_ptr<core::Digest> sha1, sha256;
+  std::unique_ptr<core::Digest> sha1, sha256, sha384, sha512;
   std::string bucket;                    // begin_body's bucket
   std::unique_ptr<ChunkSealer> sealer;   // set when that bucket encrypts: buf holds sealed bytes
   std::unique_ptr<DigestPipe> pipe;      // plain body past its first buffer: digests run there
@@ -46,11 +46,15 @@ struct BodyWriter::Impl {
     md5.update(data, n);
     if (sha1) sha1->update(data, n);
     if (sha256) sha256->update(data, n);
+    if (sha384) sha384->update(data, n);
+    if (sha512) sha512->update(data, n);
   }
   std::vector<core::Digest*> digests() {  // for the pipe, once per upload
     std::vector<core::Digest*> d{&md5};
     if (sha1) d.push_back(sha1.get());
     if (sha256) d.push_back(sha256.get());
+    if (sha384) d.push_back(sha384.get());
+    if (sha512) d.push_back(sha512.get());
     return d;
   }
 };

@@ -15,8 +15,11 @@ namespace {
 // where str = [u32 length][bytes].
 // Record v2 (sealed): the same up to [str sha256], then [str sealed_meta] instead of the
 // metadata fields.
+// Records v3 (plain) and v4 (sealed): v1 / v2 with [str sha384][str sha512] after [str sha256].
 constexpr uint8_t kVersion = 1;
 constexpr uint8_t kSealedVersion = 2;
+constexpr uint8_t kVersionSha2 = 3;
+constexpr uint8_t kSealedVersionSha2 = 4;
 
 struct Out {
   std::string s;
@@ -102,7 +105,8 @@ bool decode_user_metadata(std::string_view bytes, HttpMetadata& http, CustomMeta
 std::string encode_object(const ObjectMeta& m) {
   Out o;
   o.s.reserve(128 + m.blob.size() + m.etag.size() + m.sealed_meta.size());
-  o.raw<uint8_t>(m.sealed ? kSealedVersion : kVersion);
+  const bool sha2 = !m.checksums.sha384.empty() || !m.checksums.sha512.empty();
+  o.raw<uint8_t>(sha2 ? (m.sealed ? kSealedVersionSha2 : kVersionSha2) : (m.sealed ? kSealedVersion : kVersion));
   o.raw<uint64_t>(m.size);
   o.raw<int64_t>(m.uploaded_ms);
   o.raw<int64_t>(m.created_ms);
@@ -113,6 +117,10 @@ std::string encode_object(const ObjectMeta& m) {
   o.str(m.checksums.md5);
   o.str(m.checksums.sha1);
   o.str(m.checksums.sha256);
+  if (sha2) {
+    o.str(m.checksums.sha384);
+    o.str(m.checksums.sha512);
+  }
   if (m.sealed)
     o.str(m.sealed_meta);
   else
@@ -123,7 +131,8 @@ std::string encode_object(const ObjectMeta& m) {
 std::optional<ObjectMeta> decode_object(std::string_view bytes) {
   In in{bytes};
   const uint8_t version = in.raw<uint8_t>();
-  if (version != kVersion && version != kSealedVersion) return std::nullopt;
+  if (version < kVersion || version > kSealedVersionSha2) return std::nullopt;
+  const bool sealed = version == kSealedVersion || version == kSealedVersionSha2;
   ObjectMeta m;
   m.size = in.raw<uint64_t>();
   m.uploaded_ms = in.raw<int64_t>();
@@ -135,7 +144,11 @@ std::optional<ObjectMeta> decode_object(std::string_view bytes) {
   m.checksums.md5 = in.str();
   m.checksums.sha1 = in.str();
   m.checksums.sha256 = in.str();
-  if (version == kSealedVersion) {
+  if (version >= kVersionSha2) {
+    m.checksums.sha384 = in.str();
+    m.checksums.sha512 = in.str();
+  }
+  if (sealed) {
     m.sealed = true;
     m.sealed_meta = in.str();
   } else {
@@ -167,6 +180,8 @@ nlohmann::json checksums_json(const Checksums& c) {
   if (!c.md5.empty()) j["md5"] = core::to_hex(c.md5);
   if (!c.sha1.empty()) j["sha1"] = core::to_hex(c.sha1);
   if (!c.sha256.empty()) j["sha256"] = core::to_hex(c.sha256);
+  if (!c.sha384.empty()) j["sha384"] = core::to_hex(c.sha384);
+  if (!c.sha512.empty()) j["sha512"] = core::to_hex(c.sha512);
   return j;
 }
 

@@ -24,7 +24,7 @@ using CustomMetadata = std::map<std::string, std::string>;
 
 // Raw digest bytes; empty = absent.
 struct Checksums {
-  std::string md5, sha1, sha256;
+  std::string md5, sha1, sha256, sha384, sha512;
 };
 
 struct ObjectMeta {
@@ -48,7 +48,8 @@ struct ObjectMeta {
 };
 
 // Record v1 (plain) or, when m.sealed, v2: the same fields with http + custom metadata replaced
-// by m.sealed_meta. decode_object of a v2 record leaves http/custom empty until opened.
+// by m.sealed_meta. Objects carrying a SHA-384 or SHA-512 are written as v3 / v4 (v1 / v2 with
+// those two digests after SHA-256), so records without them stay readable by older builds. decode_object of a v2 record leaves http/custom empty until opened.
 std::string encode_object(const ObjectMeta& m);  // key is not stored (it is the LMDB key)
 std::optional<ObjectMeta> decode_object(std::string_view bytes);
 // The http + custom metadata section alone (what a sealed record encrypts).

@@ -79,7 +79,7 @@ Result<r2::Conditional> only_if(const json& body) {
   return c;
 }
 
-// md5/sha1/sha256 hex, top level or inside "checksums".
+// md5/sha1/sha256/sha384/sha512 hex, top level or inside "checksums".
 Status checksums(const json& body, r2::Checksums& out) {
   const json* src[2] = {&body, nullptr};
   if (auto it = body.find("checksums"); it != body.end() && it->is_object()) src[1] = &*it;
@@ -87,7 +87,8 @@ Status checksums(const json& body, r2::Checksums& out) {
     if (!s) continue;
     struct F { const char* name; const char* alg; size_t len; std::string* dst; };
     for (F f : {F{"md5", "MD5", 16, &out.md5}, F{"sha1", "SHA-1", 20, &out.sha1},
-                F{"sha256", "SHA-256", 32, &out.sha256}}) {
+                F{"sha256", "SHA-256", 32, &out.sha256}, F{"sha384", "SHA-384", 48, &out.sha384},
+                F{"sha512", "SHA-512", 64, &out.sha512}}) {
       auto it = s->find(f.name);
       if (it == s->end() || it->is_null()) continue;
       if (!it->is_string()) return fail(r2::errors::invalid_digest(std::string(f.alg) + " checksum"));
@@ -205,7 +206,7 @@ void add_era_r2_routes(Router& r, Services& s) {
   r.add("GET", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::get, bind_services(s, r2_get),
         "Get an object: {content (base64), size, httpMetadata, customMetadata, etag, uploaded}");
   r.add("PUT", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::put, bind_services(s, r2_put),
-        "Put {content (base64), metadata?, httpMetadata?, onlyIf?, md5?/sha1?/sha256?}")
+        "Put {content (base64), metadata?, httpMetadata?, onlyIf?, md5?/sha1?/sha256?/sha384?/sha512?}")
       .body_limit = uint64_t(128) << 20;  // ≈ 96 MiB of object as base64 (bigger: PUT /api/r2, streamed)
   r.add("DELETE", "/api/storage/r2/{ns}/{key+}", Service::r2, Op::del, bind_services(s, r2_delete),
         "Delete an object (succeeds when missing)");

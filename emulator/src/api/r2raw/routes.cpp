@@ -63,7 +63,9 @@ Status checksums_from_headers(const Call& c, r2::Checksums& out) {
   struct H { const char* name; const char* alg; size_t len; std::string* dst; };
   for (H h : {H{"X-Era-Checksum-Md5", "MD5", 16, &out.md5},
               H{"X-Era-Checksum-Sha1", "SHA-1", 20, &out.sha1},
-              H{"X-Era-Checksum-Sha256", "SHA-256", 32, &out.sha256}}) {
+              H{"X-Era-Checksum-Sha256", "SHA-256", 32, &out.sha256},
+              H{"X-Era-Checksum-Sha384", "SHA-384", 48, &out.sha384},
+              H{"X-Era-Checksum-Sha512", "SHA-512", 64, &out.sha512}}) {
     if (auto v = header(c, h.name))
       if (auto e = r2::parse_hex_digest(h.alg, *v, h.len, *h.dst)) return fail(*e);
   }
@@ -85,6 +87,10 @@ void object_headers(Response& res, const r2::ObjectMeta& m) {
   if (!m.checksums.sha1.empty()) res.set_header("X-Era-Checksum-Sha1", core::to_hex(m.checksums.sha1));
   if (!m.checksums.sha256.empty())
     res.set_header("X-Era-Checksum-Sha256", core::to_hex(m.checksums.sha256));
+  if (!m.checksums.sha384.empty())
+    res.set_header("X-Era-Checksum-Sha384", core::to_hex(m.checksums.sha384));
+  if (!m.checksums.sha512.empty())
+    res.set_header("X-Era-Checksum-Sha512", core::to_hex(m.checksums.sha512));
   for (const auto& [k, v] : m.custom) res.set_header("X-Era-Meta-" + r2http::header_name_safe(k), r2http::header_value_safe(v));
 }
 
@@ -107,6 +113,34 @@ Status raw_list(Services& s, Call& c) {
   auto r = s.r2->list(c.ctx, c.ns, q->opts);
   if (!r) return fail(r.error());
   send_json(c.res, 200, r2http::list_json(*r, *q));
+  return {};
+}
+
+// POST /api/r2/{bucket}?delete {"keys": [...]}: up to 1000 keys, each deleted like DELETE
+// (a missing key is no error); the first invalid key refuses the whole batch before any delete.
+Status raw_delete_many(Services& s, Call& c) {
+  ERA_TRY(target(c));
+  auto body = parse_object(c.body);
+  if (!body) return fail(body.error());
+  auto keys = body->find("keys");
+  if (keys == body->end() || !keys->is_array())
+    return fail(Code::INVALID_BODY, "field \"keys\" must be an array of object keys");
+  if (keys->size() > r2::kMaxListLimit)
+    return fail(Error(Code::INVALID_BODY, "at most " + std::to_string(r2::kMaxListLimit) +
+                                              " keys can be deleted at once, not " + std::to_string(keys->size()))
+                    .with_details({{"max_keys", r2::kMaxListLimit}}));
+  for (const json& k : *keys) {
+    if (!k.is_string()) return fail(Code::INVALID_BODY, "field \"keys\" must hold strings only");
+    if (auto err = r2::validate_key(k.get_ref<const std::string&>())) return fail(*err);
+  }
+  json deleted = json::array();
+  for (const json& k : *keys) {
+    c.key = k.get<std::string>();
+    ERA_TRY(s.r2->del(c.ctx, c.ns, c.key));
+    deleted.push_back(k);
+  }
+  c.key.clear();
+  send_json(c.res, 200, {{"deleted", std::move(deleted)}});
   return {};
 }
 
@@ -299,6 +333,8 @@ Status raw_complete(Services& s, Call& c) {
 void add_r2raw_routes(Router& r, Services& s) {
   r.add("GET", "/api/r2/{bucket}", Service::r2, Op::list, bind_services(s, raw_list),
         "List objects as JSON: ?prefix=&delimiter=&cursor=&startAfter=&limit=(1-1000)&include=");
+  r.add("POST", "/api/r2/{bucket}?delete", Service::r2, Op::del, bind_services(s, raw_delete_many),
+        "Delete up to 1000 objects: {keys: [...]} → {deleted: [...]}");
   r.add("GET", "/api/r2/{bucket}/{key+}", Service::r2, Op::get, bind_services(s, raw_get),
         "Stream an object (Range, If-*); HEAD: headers only (op head)");
   r.add("PUT", "/api/r2/{bucket}/{key+}?uploadId", Service::r2, Op::multipart_upload,
