@@ -155,7 +155,11 @@ Result<std::optional<Entry>> Engine::get(const OpContext& ctx, std::string_view 
   if (auto err = validate_key(key)) return fail(*err);
   if (auto err = validate_location(ctx.location)) return fail(*err);
   const int64_t delay = propagation_delay_ms(ns);
-  if (ctx.stale) return read(ns, key, ctx.location, ctx.now_ms, delay, View::stale);
+  if (ctx.stale) {
+    auto r = read(ns, key, ctx.location, ctx.now_ms, delay, View::stale);
+    if (r && *r) (*r)->cache_status = "STALE";
+    return r;
+  }
   // A strongly consistent namespace has no edge caches either.
   if (delay == 0) return read(ns, key, ctx.location, ctx.now_ms, 0, View::authoritative);
 
@@ -165,13 +169,16 @@ Result<std::optional<Entry>> Engine::get(const OpContext& ctx, std::string_view 
     // Expiration wins over a longer cacheTtl (spec §1.1).
     if (!cached.entry || is_expired(cached.entry->expiration, ctx.now_ms))
       return std::optional<Entry>{};
-    return std::optional<Entry>(*cached.entry);
+    std::optional<Entry> hit(*cached.entry);
+    hit->cache_status = "HIT";
+    return hit;
   }
   auto fresh = read(ns, key, ctx.location, ctx.now_ms, delay, View::edge);
   if (!fresh) return fresh;
   std::shared_ptr<const Entry> keep;
   if (*fresh) keep = std::make_shared<const Entry>(**fresh);
   cache_.fill(ctx.location, ns, key, std::move(keep), ctx.now_ms, ttl_ms, cached.stamp);
+  if (*fresh) (*fresh)->cache_status = "MISS";
   return fresh;
 }
 

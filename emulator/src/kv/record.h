@@ -39,6 +39,10 @@ struct Entry {
   int64_t created_ms = 0;   // first write of the key's current life
   int64_t updated_ms = 0;   // when this version was written
   std::string location;     // where this version was written
+  // How this read was served, as Workers' getWithMetadata reports it: "HIT" from the location's
+  // edge cache, "MISS" read through to storage, "STALE" by the stale fault; null when the
+  // namespace is strongly consistent (no edge cache) or for authoritative reads.
+  const char* cache_status = nullptr;
 };
 
 // A view into stored bytes; valid while the bytes are.

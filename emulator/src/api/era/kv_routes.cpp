@@ -1,6 +1,8 @@
 // ERA KV routes, wire-compatible with the original proxy (shared/spec/era-wire-protocol.md §2)
 // plus additive extensions: cursor paging, expiration/expirationTtl, ?metadata=true, cacheTtl,
-// X-Era-Location (via the guard). Also /_emu/kv/options, the KV knobs of the control plane.
+// X-Era-Location (via the guard). Also the binary KV route /api/kv/{ns}/{key} (raw bytes in and
+// out, metadata in a header, bulk get: what the Workers KVNamespace shim needs) and
+// /_emu/kv/options, the KV knobs of the control plane. Reference: docs/api-kv.md.
 #include "api/json_io.h"
 #include "api/routes.h"
 #include "core/names.h"
@@ -111,12 +113,12 @@ Status kv_delete(Services& s, Call& c) {
   return {};
 }
 
-Status kv_list(Services& s, Call& c) {
+Status kv_list_with_default(Services& s, Call& c, int default_limit) {
   ERA_TRY(check_ns(c));
   kv::ListOptions opts;
   opts.prefix = c.query("prefix");
   opts.cursor = c.query("cursor");
-  opts.limit = 100;  // the ERA proxy's default (Cloudflare's is 1000)
+  opts.limit = default_limit;
   if (c.has_query("limit")) {
     std::string raw = c.query("limit");
     auto v = parse_int(raw, "limit");
@@ -138,6 +140,112 @@ Status kv_list(Services& s, Call& c) {
   send_json(c.res, 200, out);
   return {};
 }
+
+// The ERA proxy's default page is 100 keys (Cloudflare's is 1000).
+Status kv_list(Services& s, Call& c) { return kv_list_with_default(s, c, 100); }
+
+// ---- /api/kv/{ns}/{key}: the binary KV route (raw values, metadata in a header) ----
+
+constexpr const char* kMetadataHeader = "X-Era-KV-Metadata";
+constexpr size_t kMaxBulkKeys = 100;  // Workers KV's get([...]) limit
+
+Status kv_raw_get(Services& s, Call& c) {
+  ERA_TRY(check_ns(c));
+  auto ttl = cache_ttl_option(c);
+  if (!ttl) return fail(ttl.error());
+  auto r = s.kv->get(c.ctx, c.ns, c.key, {.cache_ttl_s = *ttl});
+  if (!r) return fail(r.error());
+  if (!*r) return fail(kv::errors::key_not_found());
+  kv::Entry& e = **r;
+  // JSON with every non-ASCII character escaped: a header carries it as it is.
+  if (!e.metadata.is_null())
+    c.res.set_header(kMetadataHeader, e.metadata.dump(-1, ' ', true, json::error_handler_t::replace));
+  if (e.expiration) c.res.set_header("X-Era-KV-Expiration", std::to_string(e.expiration));
+  if (e.cache_status) c.res.set_header("X-Era-KV-Cache-Status", e.cache_status);
+  c.res.set_content(std::move(e.value), "application/octet-stream");
+  return {};
+}
+
+Status kv_raw_put(Services& s, Call& c) {
+  ERA_TRY(check_ns(c));
+  kv::PutOptions opts;
+  if (c.req.has_header(kMetadataHeader)) {
+    std::string raw = c.req.get_header_value(kMetadataHeader);
+    ERA_TRY(check_json_depth(raw, kMetadataHeader));
+    json m = json::parse(raw, nullptr, false);
+    if (m.is_discarded())
+      return fail(Code::INVALID_JSON, std::string(kMetadataHeader) + " is not JSON");
+    opts.metadata = std::move(m);
+  }
+  kv::ExpirationInput exp;
+  const json none = json::object();
+  auto e = int_option(c, none, "expiration", "expiration", exp.expiration_raw);
+  if (!e) return fail(e.error());
+  exp.expiration = *e;
+  auto t = int_option(c, none, "expirationTtl",
+                      c.has_query("expirationTtl") ? "expirationTtl" : "expiration_ttl", exp.ttl_raw);
+  if (!t) return fail(t.error());
+  exp.ttl = *t;
+  auto resolved = kv::resolve_expiration(exp, c.ctx.now_ms);
+  if (!resolved) return fail(resolved.error());
+  opts.expiration = *resolved;
+  ERA_TRY(s.kv->put(c.ctx, c.ns, c.key, c.body, opts));
+  send_json(c.res, 200, {{"success", true}});
+  return {};
+}
+
+// POST /api/kv/{ns} {"keys": [...], "withMetadata"?: bool, "cacheTtl"?: n} → {key: value|null}
+// or, withMetadata, {key: {"value", "metadata", "expiration", "cacheStatus"}|null}. Values are
+// text (bytes that are not UTF-8 become U+FFFD, as a Worker's text decoding does).
+Status kv_bulk_get(Services& s, Call& c) {
+  ERA_TRY(check_ns(c));
+  auto body = parse_object(c.body);
+  if (!body) return fail(body.error());
+  auto keys = body->find("keys");
+  if (keys == body->end() || !keys->is_array())
+    return fail(Code::INVALID_BODY, "field \"keys\" must be an array of key names");
+  if (keys->empty()) return fail(Code::INVALID_BODY, "field \"keys\" names no key");
+  if (keys->size() > kMaxBulkKeys)
+    return fail(Error(Code::INVALID_BODY, "KV GET_BULK failed: at most " + std::to_string(kMaxBulkKeys) +
+                                              " keys can be read at once, not " + std::to_string(keys->size()))
+                    .with_details({{"max_keys", kMaxBulkKeys}}));
+  bool with_metadata = false;
+  if (auto it = body->find("withMetadata"); it != body->end() && !it->is_null()) {
+    if (!it->is_boolean()) return fail(Code::INVALID_BODY, "field \"withMetadata\" must be a boolean");
+    with_metadata = it->get<bool>();
+  }
+  kv::GetOptions opts;
+  if (auto it = body->find("cacheTtl"); it != body->end() && !it->is_null()) {
+    std::string raw = it->is_string() ? it->get<std::string>() : it->dump();
+    auto v = parse_int(raw, "cacheTtl");
+    if (!v) return fail(kv::errors::cache_ttl_too_small(raw.substr(0, 40)));
+    if (auto err = kv::validate_cache_ttl(*v, raw)) return fail(*err);
+    opts.cache_ttl_s = *v;
+  }
+  json out = json::object();
+  for (const json& k : *keys) {
+    if (!k.is_string()) return fail(Code::INVALID_BODY, "field \"keys\" must hold strings only");
+    const auto& key = k.get_ref<const std::string&>();
+    auto r = s.kv->get(c.ctx, c.ns, key, opts);
+    if (!r) return fail(r.error());
+    if (!*r) {
+      out[key] = nullptr;
+      continue;
+    }
+    kv::Entry& e = **r;
+    if (with_metadata)
+      out[key] = {{"value", std::move(e.value)},
+                  {"metadata", std::move(e.metadata)},
+                  {"expiration", e.expiration ? json(e.expiration) : json(nullptr)},
+                  {"cacheStatus", e.cache_status ? json(e.cache_status) : json(nullptr)}};
+    else
+      out[key] = std::move(e.value);
+  }
+  send_json(c.res, 200, out);
+  return {};
+}
+
+Status kv_raw_list(Services& s, Call& c) { return kv_list_with_default(s, c, 1000); }
 
 // ---- /_emu/kv/options: propagation delay, rate limit, namespace defaults (control plane) ----
 
@@ -225,6 +333,20 @@ void add_era_kv_routes(Router& r, Services& s) {
         "Set {value, metadata?, expiration?, expirationTtl?}")
       .body_limit = uint64_t(64) << 20;  // a 25 MiB value, JSON-escaped, with room to spare
   r.add("DELETE", "/api/storage/kv/{ns}/{key+}", Service::kv, Op::del, bind_services(s, kv_delete),
+        "Delete a key (succeeds when missing)");
+  r.add("GET", "/api/kv/{ns}", Service::kv, Op::list, bind_services(s, kv_raw_list),
+        "List keys (binary route): ?prefix=&limit=(1-1000, default 1000)&cursor=")
+      .quick = true;
+  r.add("POST", "/api/kv/{ns}", Service::kv, Op::get, bind_services(s, kv_bulk_get),
+        "Bulk get of up to 100 keys: {keys, withMetadata?, cacheTtl?} → {key: value|null}")
+      .quick = true;
+  r.add("GET", "/api/kv/{ns}/{key+}", Service::kv, Op::get, bind_services(s, kv_raw_get),
+        "Get a value as raw bytes; metadata in X-Era-KV-Metadata, X-Era-KV-Expiration, X-Era-KV-Cache-Status")
+      .quick = true;
+  r.add("PUT", "/api/kv/{ns}/{key+}", Service::kv, Op::put, bind_services(s, kv_raw_put),
+        "Set a raw value: ?expiration=&expiration_ttl=, metadata as JSON in X-Era-KV-Metadata")
+      .body_limit = uint64_t(32) << 20;  // a 25 MiB value; more is the engine's KV_VALUE_TOO_LARGE
+  r.add("DELETE", "/api/kv/{ns}/{key+}", Service::kv, Op::del, bind_services(s, kv_delete),
         "Delete a key (succeeds when missing)");
   if (!s.settings.control_enabled) return;
   r.add("GET", "/_emu/kv/options", Service::control, Op::control, bind_services(s, get_options),
