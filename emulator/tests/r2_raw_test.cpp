@@ -145,6 +145,34 @@ TEST_CASE("r2 raw: SHA-384 and SHA-512 are verified, stored and served back", "[
   CHECK(body_json(wrong)["code"] == "R2_BAD_DIGEST");
 }
 
+// What the Workers R2Bucket shim uses: custom metadata names keep their case (R2 keeps them;
+// header names cannot), and the stored HTTP metadata is told apart from the Content-Type fallback.
+TEST_CASE("r2 raw: X-Era-Custom-Metadata and the json metadata form", "[r2][raw]") {
+  Emu emu;
+  json put = raw_put(emu, "/api/r2/b/k", "v",
+                     {{"X-Era-Custom-Metadata", R"({"userId":"Ann","Caf\u00e9":"\u00fc"})"},
+                      {"X-Era-Meta-Extra", "1"},
+                      {"X-Era-Metadata-Form", "json"}});
+  CHECK(put["customMetadata"] == json({{"userId", "Ann"}, {"Café", "ü"}, {"extra", "1"}}));
+  CHECK(put["httpMetadata"] == json({{"contentType", "application/octet-stream"}}));  // what was sent
+  auto g = emu.get("/api/r2/b/k", {{"X-Era-Metadata-Form", "json"}});
+  REQUIRE(g->status == 200);
+  CHECK(json::parse(g->get_header_value("X-Era-Custom-Metadata")) == put["customMetadata"]);
+  CHECK(json::parse(g->get_header_value("X-Era-Http-Metadata")) == put["httpMetadata"]);
+  CHECK(!g->has_header("X-Era-Meta-userid"));
+  // Without the form header: X-Era-Meta-* as before.
+  g = emu.get("/api/r2/b/k");
+  CHECK(g->get_header_value("X-Era-Meta-userId") == "Ann");
+  CHECK(!g->has_header("X-Era-Custom-Metadata"));
+
+  for (const char* bad : {"[1]", "{\"n\":1}", "{nope"}) {
+    json e = raw_put(emu, "/api/r2/b/bad", "v", {{"X-Era-Custom-Metadata", bad}}, 400);
+    INFO(bad);
+    CHECK((e["code"] == "R2_INVALID_METADATA" || e["code"] == "INVALID_JSON"));
+  }
+  CHECK(emu.get("/api/r2/b/bad")->status == 404);
+}
+
 TEST_CASE("r2 raw: POST ?delete removes up to 1000 keys at once", "[r2][raw]") {
   Emu emu;
   for (const char* k : {"a", "b", "dir/c"}) raw_put(emu, std::string("/api/r2/bk/") + k, k);

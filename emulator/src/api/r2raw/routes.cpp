@@ -44,8 +44,24 @@ std::optional<std::string> header(const Call& c, const char* name) {
   return c.req.get_header_value(name);
 }
 
-r2::CustomMetadata custom_from_headers(const Call& c) {
+// Custom metadata as one JSON object of strings, names kept as sent (X-Era-Meta-* header names
+// arrive in any case and are stored lower-cased); non-ASCII characters \u-escaped.
+constexpr const char* kCustomJsonHeader = "X-Era-Custom-Metadata";
+
+Result<r2::CustomMetadata> custom_from_headers(const Call& c) {
   r2::CustomMetadata m;
+  if (auto text = header(c, kCustomJsonHeader)) {
+    ERA_TRY(check_json_depth(*text, kCustomJsonHeader));
+    json j = json::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+      return fail(r2::errors::invalid_metadata(std::string(kCustomJsonHeader) + " is not a JSON object"));
+    for (auto& [k, v] : j.items()) {
+      if (!v.is_string())
+        return fail(r2::errors::invalid_metadata(std::string(kCustomJsonHeader) + " value of \"" + k +
+                                                 "\" is not a string"));
+      m[k] = v.get<std::string>();
+    }
+  }
   for (const auto& [name, value] : c.req.headers) {
     std::string l = lower(name);
     if (l.size() > kMetaPrefix.size() && l.starts_with(kMetaPrefix))
@@ -72,7 +88,9 @@ Status checksums_from_headers(const Call& c, r2::Checksums& out) {
   return {};
 }
 
-void object_headers(Response& res, const r2::ObjectMeta& m) {
+// json_custom (request header X-Era-Metadata-Form: json): custom metadata as one
+// X-Era-Custom-Metadata JSON header with its names' case, instead of X-Era-Meta-* headers.
+void object_headers(Response& res, const r2::ObjectMeta& m, bool json_custom = false) {
   res.set_header("ETag", m.http_etag());
   res.set_header("Last-Modified", core::http_date(m.uploaded_ms));
   res.set_header("Accept-Ranges", "bytes");
@@ -91,6 +109,13 @@ void object_headers(Response& res, const r2::ObjectMeta& m) {
     res.set_header("X-Era-Checksum-Sha384", core::to_hex(m.checksums.sha384));
   if (!m.checksums.sha512.empty())
     res.set_header("X-Era-Checksum-Sha512", core::to_hex(m.checksums.sha512));
+  if (json_custom) {
+    // The stored HTTP metadata as set (Content-Type above falls back to octet-stream).
+    res.set_header("X-Era-Http-Metadata", r2::http_metadata_json(m.http).dump(-1, ' ', true, json::error_handler_t::replace));
+    if (!m.custom.empty())
+      res.set_header(kCustomJsonHeader, r2::custom_metadata_json(m.custom).dump(-1, ' ', true, json::error_handler_t::replace));
+    return;
+  }
   for (const auto& [k, v] : m.custom) res.set_header("X-Era-Meta-" + r2http::header_name_safe(k), r2http::header_value_safe(v));
 }
 
@@ -160,7 +185,7 @@ Status r2http::serve_object(Services& s, Call& c) {
   }
   if (!*r) return fail(r2::errors::not_found());
   const r2::GetResult& g = **r;
-  object_headers(c.res, g.meta);
+  object_headers(c.res, g.meta, c.req.get_header_value("X-Era-Metadata-Form") == "json");
   if (g.cond == r2::CondResult::not_modified) {
     c.res.status = 304;
     return {};
@@ -205,7 +230,9 @@ Status r2http::store_object(Services& s, Call& c, const UploadCap* cap) {
     auto http = r2http::http_from_headers(c);
     if (!http) return fail(http.error());
     opts.http = std::move(*http);
-    opts.custom = custom_from_headers(c);
+    auto custom = custom_from_headers(c);
+    if (!custom) return fail(custom.error());
+    opts.custom = std::move(*custom);
     ERA_TRY(checksums_from_headers(c, opts.expected));
     opts.only_if = r2http::conditional_from_headers(c);
     ERA_TRY(s.r2->check_put(c.ns, c.key, opts));
@@ -221,7 +248,8 @@ Status r2http::store_object(Services& s, Call& c, const UploadCap* cap) {
   auto m = s.r2->put(c.ctx, c.ns, c.key, std::move(*w), opts);
   if (!m) return fail(m.error());
   c.res.set_header("ETag", m->http_etag());
-  send_json(c.res, 200, r2http::object_json(*m, false, false, true));
+  const bool full = c.req.get_header_value("X-Era-Metadata-Form") == "json";  // the Workers shim
+  send_json(c.res, 200, r2http::object_json(*m, full, full, true));
   return {};
 }
 
@@ -292,7 +320,9 @@ Status raw_create(Services& s, Call& c) {
   ERA_TRY(target(c));
   auto http = r2http::http_from_headers(c);
   if (!http) return fail(http.error());
-  auto id = s.r2->create_multipart(c.ctx, c.ns, c.key, *http, custom_from_headers(c));
+  auto custom = custom_from_headers(c);
+  if (!custom) return fail(custom.error());
+  auto id = s.r2->create_multipart(c.ctx, c.ns, c.key, *http, *custom);
   if (!id) return fail(id.error());
   send_json(c.res, 200, {{"key", c.key}, {"uploadId", *id}});
   return {};
