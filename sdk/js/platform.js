@@ -1,7 +1,7 @@
 /**
- * Workers bindings over era-emu (first part of issue 15): `KVNamespace` with the runtime's
- * methods, argument forms, result shapes and thrown errors, backed by era-emu's binary KV route
- * (/api/kv/{ns}/{key}). Code written against `env.MY_KV` runs unchanged in node, jest or vitest:
+ * Workers bindings over era-emu (issue 15, in progress): `KVNamespace` and `R2Bucket` with the
+ * runtime's methods, argument forms, result shapes and thrown errors, backed by era-emu's binary
+ * KV route (/api/kv/{ns}/{key}) and binary R2 route (/api/r2/{bucket}/{key}). Code written against `env.MY_KV` runs unchanged in node, jest or vitest:
  *
  *   const { KVNamespace } = require('era-storage/platform');
  *   const env = { MY_KV: new KVNamespace('my-kv') };
@@ -39,16 +39,29 @@ function validateKey(method, key) {
   return key;
 }
 
-// The runtime's failure text: "KV <OP> failed: <status> <message>".
-async function failure(method, res) {
-  let message = res.statusText;
+// What era-emu said about a refusal: its JSON `error`, else the status text.
+async function serverMessage(res) {
   try {
     const body = await res.json();
-    if (body && typeof body.error === 'string') message = body.error;
+    if (body && typeof body.error === 'string') return body.error;
   } catch {
     /* not JSON: keep the status text */
   }
-  return new Error(`KV ${method} failed: ${res.status} ${message}`);
+  return res.statusText;
+}
+
+// The runtime's failure text: "KV <OP> failed: <status> <message>".
+async function failure(method, res) {
+  return new Error(`KV ${method} failed: ${res.status} ${await serverMessage(res)}`);
+}
+
+// A binding's namespace or bucket name and its connection, fixed at construction.
+function bind(self, kind, field, name, options) {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,63}$/.test(name)) {
+    throw new TypeError(`${kind} must be 1-63 characters of A-Z a-z 0-9 _ -, not ${JSON.stringify(name)}`);
+  }
+  Object.defineProperty(self, field, { value: name });
+  Object.defineProperty(self, '_client', { value: clientFor(options) });
 }
 
 function parseType(typeOrOptions) {
@@ -102,11 +115,7 @@ class KVNamespace {
    * @param {{client?: Client, url?: string, token?: string, location?: string}} [options]
    */
   constructor(namespace, options = {}) {
-    if (typeof namespace !== 'string' || !/^[A-Za-z0-9_-]{1,63}$/.test(namespace)) {
-      throw new TypeError(`KV namespace must be 1-63 characters of A-Z a-z 0-9 _ -, not ${JSON.stringify(namespace)}`);
-    }
-    Object.defineProperty(this, '_ns', { value: namespace });
-    Object.defineProperty(this, '_client', { value: clientFor(options) });
+    bind(this, 'KV namespace', '_ns', namespace, options);
   }
 
   _path(key) {
@@ -230,4 +239,384 @@ class KVNamespace {
   }
 }
 
-module.exports = { KVNamespace };
+// ---------------------------------------------------------------------------------------
+// R2Bucket (binary route /api/r2/{bucket}/{key}; workerd src/workerd/api/r2-bucket.c++)
+// ---------------------------------------------------------------------------------------
+
+const HASHES = [
+  ['md5', 'MD5', 16],
+  ['sha1', 'SHA-1', 20],
+  ['sha256', 'SHA-256', 32],
+  ['sha384', 'SHA-384', 48],
+  ['sha512', 'SHA-512', 64],
+];
+const HTTP_FIELDS = {
+  contentType: 'content-type',
+  contentLanguage: 'content-language',
+  contentDisposition: 'content-disposition',
+  contentEncoding: 'content-encoding',
+  cacheControl: 'cache-control',
+};
+// What `json` mode sends: the metadata exactly as stored, names in their case.
+const JSON_FORM = { 'x-era-metadata-form': 'json' };
+
+function asciiJson(value) {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function hexToArrayBuffer(hex) {
+  const b = Buffer.from(hex, 'hex');
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+}
+
+class R2Checksums {
+  constructor(hex = {}) {
+    for (const [name] of HASHES) if (hex[name]) this[name] = hexToArrayBuffer(hex[name]);
+  }
+  toJSON() {
+    const out = {};
+    for (const [name] of HASHES) if (this[name]) out[name] = Buffer.from(this[name]).toString('hex');
+    return out;
+  }
+}
+
+function httpMetadataFrom(json) {
+  const h = { ...(json || {}) };
+  if (h.cacheExpiry) h.cacheExpiry = new Date(h.cacheExpiry);
+  return h;
+}
+
+class R2Object {
+  constructor(init) {
+    this.key = init.key;
+    this.version = init.version;
+    this.size = init.size;
+    this.etag = init.etag;
+    this.httpEtag = init.httpEtag;
+    this.checksums = new R2Checksums(init.checksums);
+    this.uploaded = init.uploaded;
+    this.httpMetadata = init.httpMetadata;
+    this.customMetadata = init.customMetadata;
+    if (init.range) this.range = init.range;
+    this.storageClass = 'Standard';
+  }
+
+  writeHttpMetadata(headers) {
+    for (const [field, name] of Object.entries(HTTP_FIELDS)) {
+      if (this.httpMetadata[field] !== undefined) headers.set(name, this.httpMetadata[field]);
+    }
+    if (this.httpMetadata.cacheExpiry) headers.set('expires', this.httpMetadata.cacheExpiry.toUTCString());
+  }
+}
+
+class R2ObjectBody extends R2Object {
+  constructor(init, body) {
+    super(init);
+    this.body = body;
+  }
+  get bodyUsed() {
+    return this.body.locked || this.body._disturbed === true;
+  }
+  _consume() {
+    if (this.body.locked) {
+      throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
+    }
+    return new Response(this.body);
+  }
+  async arrayBuffer() { return this._consume().arrayBuffer(); }
+  async text() { return this._consume().text(); }
+  async json() { return this._consume().json(); }
+  async blob() {
+    const type = this.httpMetadata.contentType || '';
+    return new Blob([await this._consume().arrayBuffer()], { type });
+  }
+}
+
+function objectFromResponse(key, res) {
+  const hex = {};
+  for (const [name] of HASHES) {
+    const v = res.headers.get(`x-era-checksum-${name}`);
+    if (v) hex[name] = v;
+  }
+  const meta = res.headers.get('x-era-http-metadata');
+  const custom = res.headers.get('x-era-custom-metadata');
+  const etag = res.headers.get('etag') || '';
+  let size = Number(res.headers.get('content-length') || 0);
+  let range;
+  const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get('content-range') || '');
+  if (m) {
+    range = { offset: Number(m[1]), length: Number(m[2]) - Number(m[1]) + 1 };
+    size = Number(m[3]);
+  }
+  return {
+    key,
+    version: res.headers.get('x-era-version'),
+    size,
+    etag: etag.replace(/^"|"$/g, ''),
+    httpEtag: etag,
+    checksums: hex,
+    uploaded: new Date(res.headers.get('x-era-uploaded')),
+    httpMetadata: httpMetadataFrom(meta ? JSON.parse(meta) : {}),
+    customMetadata: custom ? JSON.parse(custom) : {},
+    range,
+  };
+}
+
+function objectFromJson(j) {
+  return new R2Object({
+    key: j.key,
+    version: j.version,
+    size: j.size,
+    etag: j.etag,
+    httpEtag: j.httpEtag,
+    checksums: j.checksums || {},
+    uploaded: new Date(j.uploaded),
+    httpMetadata: httpMetadataFrom(j.httpMetadata),
+    customMetadata: j.customMetadata || {},
+  });
+}
+
+function isQuotedEtag(e) {
+  return typeof e === 'string' && (e.startsWith('"') || e.startsWith('W/"'));
+}
+
+function conditionalHeaders(onlyIf) {
+  const h = {};
+  if (!onlyIf) return h;
+  if (typeof Headers !== 'undefined' && onlyIf instanceof Headers) {
+    for (const name of ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since']) {
+      const v = onlyIf.get(name);
+      if (v !== null) h[name] = v;
+    }
+    return h;
+  }
+  for (const [field, header] of [['etagMatches', 'if-match'], ['etagDoesNotMatch', 'if-none-match']]) {
+    const e = onlyIf[field];
+    if (e === undefined || e === null) continue;
+    if (isQuotedEtag(e)) throw new TypeError(`Conditional ETag should not be wrapped in quotes (${e}).`);
+    h[header] = e === '*' ? '*' : `"${e}"`;
+  }
+  if (onlyIf.uploadedBefore) h['if-unmodified-since'] = new Date(onlyIf.uploadedBefore).toUTCString();
+  if (onlyIf.uploadedAfter) h['if-modified-since'] = new Date(onlyIf.uploadedAfter).toUTCString();
+  return h;
+}
+
+function rangeHeaderOf(range) {
+  if (range === undefined || range === null) return undefined;
+  if (typeof Headers !== 'undefined' && range instanceof Headers) return range.get('range') ?? undefined;
+  const { offset, length, suffix } = range;
+  if (suffix !== undefined) {
+    if (offset !== undefined) throw new TypeError('Suffix is incompatible with offset.');
+    if (length !== undefined) throw new TypeError('Suffix is incompatible with length.');
+    if (!(suffix >= 0) || !Number.isInteger(suffix)) throw new RangeError(`Invalid suffix. Suffix (${suffix}) must be a whole number >= 0.`);
+    return `bytes=-${suffix}`;
+  }
+  const from = offset ?? 0;
+  if (!(from >= 0) || !Number.isInteger(from)) throw new RangeError(`Invalid range. Starting offset (${offset}) must be a whole number >= 0.`);
+  if (length === undefined) return `bytes=${from}-`;
+  if (!(length >= 0) || !Number.isInteger(length)) throw new RangeError(`Invalid range. Length (${length}) must be a whole number >= 0.`);
+  if (length === 0) return undefined;
+  return `bytes=${from}-${from + length - 1}`;
+}
+
+function hashHeaders(options) {
+  const h = {};
+  let given = null;
+  for (const [name, alg, len] of HASHES) {
+    const v = options[name];
+    if (v === undefined || v === null) continue;
+    if (given) throw new TypeError('You cannot specify multiple hashing algorithms.');
+    given = name;
+    let hex;
+    if (typeof v === 'string') {
+      if (v.length !== len * 2) throw new TypeError(`${alg} is ${len * 2} hex characters, not ${v.length}`);
+      if (!/^[0-9a-fA-F]*$/.test(v)) throw new TypeError(`Provided ${alg} wasn't a valid hex string`);
+      hex = v;
+    } else {
+      const bytes = v instanceof ArrayBuffer ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      if (bytes.length !== len) throw new TypeError(`${alg} is ${len} bytes, not ${bytes.length}`);
+      hex = bytes.toString('hex');
+    }
+    h[`x-era-checksum-${name}`] = hex;
+  }
+  return h;
+}
+
+function metadataHeaders(options) {
+  const h = {};
+  let http = options.httpMetadata;
+  if (http && typeof Headers !== 'undefined' && http instanceof Headers) {
+    const from = http;
+    http = {};
+    for (const [field, name] of Object.entries(HTTP_FIELDS)) if (from.get(name) !== null) http[field] = from.get(name);
+    if (from.get('expires') !== null) http.cacheExpiry = new Date(from.get('expires'));
+  }
+  for (const [field, name] of Object.entries(HTTP_FIELDS)) {
+    if (http && http[field] !== undefined && http[field] !== null) h[name] = String(http[field]);
+  }
+  if (http && http.cacheExpiry) h.expires = new Date(http.cacheExpiry).toUTCString();
+  if (!h['content-type']) h['content-type'] = '';
+  const custom = options.customMetadata;
+  if (custom && Object.keys(custom).length) {
+    h['x-era-custom-metadata'] = asciiJson(Object.fromEntries(Object.entries(custom).map(([k, v]) => [k, String(v)])));
+  }
+  return h;
+}
+
+async function bodyBytes(value) {
+  if (value === null || value === undefined) return Buffer.alloc(0);
+  if (typeof Blob !== 'undefined' && value instanceof Blob) return Buffer.from(await value.arrayBuffer());
+  return toBytes(value).catch(() => {
+    throw new TypeError('R2 put() accepts only nulls, strings, Blobs, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.');
+  });
+}
+
+async function r2Failure(op, res) {
+  const err = new Error(`${op}: ${await serverMessage(res)}`);
+  err.status = res.status;
+  return err;
+}
+
+class R2MultipartUpload {
+  constructor(bucket, key, uploadId) {
+    this.key = key;
+    this.uploadId = uploadId;
+    Object.defineProperty(this, '_bucket', { value: bucket });
+  }
+
+  _path(query) {
+    return `${this._bucket._path(this.key)}?uploadId=${encodeURIComponent(this.uploadId)}${query}`;
+  }
+
+  async uploadPart(partNumber, value) {
+    const body = await bodyBytes(value);
+    const j = await this._bucket._json('PUT', this._path(`&partNumber=${partNumber}`), 'uploadPart', { body, headers: { 'content-type': 'application/octet-stream' } });
+    return { partNumber: j.partNumber, etag: j.etag };
+  }
+
+  async abort() {
+    await this._bucket._json('DELETE', this._path(''), 'abortMultipartUpload');
+  }
+
+  async complete(uploadedParts) {
+    const parts = uploadedParts.map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
+    return objectFromJson(await this._bucket._json('POST', this._path(''), 'completeMultipartUpload', { json: { parts } }));
+  }
+}
+
+class R2Bucket {
+  /**
+   * @param {string} bucket era-emu bucket (an R2 namespace: 1-63 of A-Z a-z 0-9 _ -)
+   * @param {{client?: Client, url?: string, token?: string, location?: string}} [options]
+   */
+  constructor(bucket, options = {}) {
+    bind(this, 'R2 bucket', '_bucket', bucket, options);
+  }
+
+  _path(key) {
+    return `/api/r2/${this._bucket}${key === undefined ? '' : `/${encodeKey(String(key))}`}`;
+  }
+
+  async _json(method, path, op, { json, body, headers } = {}) {
+    const { res, done } = await this._client.request(method, path, { svc: 'R2', op, json, body, headers: { ...JSON_FORM, ...headers } });
+    try {
+      if (!res.ok) throw await r2Failure(op, res);
+      const text = await res.text();
+      return text ? JSON.parse(text) : {};
+    } finally {
+      done();
+    }
+  }
+
+  async head(key) {
+    const { res, done } = await this._client.request('HEAD', this._path(key), { svc: 'R2', op: 'head', headers: JSON_FORM });
+    try {
+      if (res.status === 404) return null;
+      if (!res.ok) throw await r2Failure('head', res);
+      return new R2Object(objectFromResponse(String(key), res));
+    } finally {
+      done();
+    }
+  }
+
+  /** get(key, {onlyIf?, range?}) → R2ObjectBody, R2Object (a condition failed: no body), or null. */
+  async get(key, options = {}) {
+    const headers = { ...JSON_FORM, ...conditionalHeaders(options.onlyIf) };
+    const range = rangeHeaderOf(options.range);
+    if (range) headers.range = range;
+    const { res, done } = await this._client.request('GET', this._path(key), { svc: 'R2', op: 'get', headers, timeoutBody: false });
+    if (res.status === 404) {
+      await res.arrayBuffer().catch(() => {});
+      return null;
+    }
+    if (res.status === 304 || res.status === 412) {
+      await res.arrayBuffer().catch(() => {});
+      return new R2Object(objectFromResponse(String(key), res));
+    }
+    if (!res.ok) throw await r2Failure('get', res);
+    done();
+    const init = objectFromResponse(String(key), res);
+    return new R2ObjectBody(init, res.body || new Blob([]).stream());
+  }
+
+  /** put(key, value, {onlyIf?, httpMetadata?, customMetadata?, md5|sha1|sha256|sha384|sha512?}) → R2Object, or null when onlyIf fails. */
+  async put(key, value, options = {}) {
+    const headers = { ...JSON_FORM, ...hashHeaders(options), ...metadataHeaders(options), ...conditionalHeaders(options.onlyIf) };
+    if (headers['content-type'] === '') delete headers['content-type'];
+    const body = await bodyBytes(value);
+    const { res, done } = await this._client.request('PUT', this._path(key), { svc: 'R2', op: 'put', body, headers });
+    try {
+      if (res.status === 412) {
+        await res.arrayBuffer().catch(() => {});
+        return null;
+      }
+      if (!res.ok) throw await r2Failure('put', res);
+      return objectFromJson(await res.json());
+    } finally {
+      done();
+    }
+  }
+
+  /** delete(key) or delete([keys], at most 1000). */
+  async delete(keys) {
+    if (Array.isArray(keys)) {
+      if (keys.length === 0) return;
+      await this._json('POST', `${this._path()}?delete`, 'delete', { json: { keys: keys.map(String) } });
+      return;
+    }
+    await this._json('DELETE', this._path(keys), 'delete');
+  }
+
+  /** list({prefix?, delimiter?, cursor?, startAfter?, limit?, include?}) → {objects, delimitedPrefixes, truncated, cursor?} */
+  async list(options = {}) {
+    const q = [];
+    for (const name of ['prefix', 'delimiter', 'cursor', 'startAfter', 'limit']) {
+      if (options[name] !== undefined && options[name] !== null) q.push(`${name}=${encodeURIComponent(String(options[name]))}`);
+    }
+    for (const inc of options.include || []) {
+      if (inc !== 'httpMetadata' && inc !== 'customMetadata') throw new RangeError(`Unsupported include value ${inc}`);
+      q.push(`include=${inc}`);
+    }
+    const page = await this._json('GET', this._path() + (q.length ? `?${q.join('&')}` : ''), 'list');
+    const out = {
+      objects: page.objects.map(objectFromJson),
+      delimitedPrefixes: page.delimitedPrefixes || [],
+      truncated: page.truncated,
+    };
+    if (page.truncated) out.cursor = page.cursor;
+    return out;
+  }
+
+  async createMultipartUpload(key, options = {}) {
+    const headers = metadataHeaders(options);
+    if (headers['content-type'] === '') delete headers['content-type'];
+    const j = await this._json('POST', `${this._path(key)}?uploads`, 'createMultipartUpload', { headers });
+    return new R2MultipartUpload(this, String(key), j.uploadId);
+  }
+
+  resumeMultipartUpload(key, uploadId) {
+    return new R2MultipartUpload(this, String(key), uploadId);
+  }
+}
+
+module.exports = { KVNamespace, R2Bucket, R2Object, R2ObjectBody, R2MultipartUpload, R2Checksums };
