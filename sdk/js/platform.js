@@ -1,7 +1,9 @@
 /**
- * Workers bindings over era-emu (issue 15, in progress): `KVNamespace` and `R2Bucket` with the
- * runtime's methods, argument forms, result shapes and thrown errors, backed by era-emu's binary
- * KV route (/api/kv/{ns}/{key}) and binary R2 route (/api/r2/{bucket}/{key}). Code written against `env.MY_KV` runs unchanged in node, jest or vitest:
+ * Workers bindings over era-emu (issue 15, in progress): `KVNamespace`, `R2Bucket` and
+ * `D1Database` with the runtime's methods, argument forms, result shapes and thrown errors,
+ * backed by era-emu's binary KV route (/api/kv/{ns}/{key}), binary R2 route
+ * (/api/r2/{bucket}/{key}) and ERA D1 routes. Code written against `env.MY_KV` runs unchanged in
+ * node, jest or vitest:
  *
  *   const { KVNamespace } = require('era-storage/platform');
  *   const env = { MY_KV: new KVNamespace('my-kv') };
@@ -619,4 +621,128 @@ class R2Bucket {
   }
 }
 
-module.exports = { KVNamespace, R2Bucket, R2Object, R2ObjectBody, R2MultipartUpload, R2Checksums };
+// ---------------------------------------------------------------------------------------
+// D1Database (ERA D1 routes /api/storage/d1/{db}/query|batch|exec; workerd src/cloudflare/internal/d1-api.ts)
+// ---------------------------------------------------------------------------------------
+
+// A JS value as D1 binds it, in the ERA route's JSON (BLOBs as byte arrays).
+// As workerd's D1PreparedStatement.bind: booleans as 1/0, ArrayBuffers as bytes, views by element.
+function bindValue(v) {
+  const type = typeof v;
+  if (type === 'number' || type === 'string') return v;
+  if (type === 'boolean') return v ? 1 : 0;
+  if (v === null) return v;
+  if (Array.isArray(v) && v.every((b) => typeof b === 'number' && b >= 0 && b < 256)) return v;
+  if (v instanceof ArrayBuffer) return Array.from(new Uint8Array(v));
+  if (ArrayBuffer.isView(v)) return Array.from(v);
+  throw new Error(`D1_TYPE_ERROR: Type '${type}' not supported for value '${String(v)}'`, {
+    cause: new Error(`Type '${type}' not supported for value '${String(v)}'`),
+  });
+}
+
+// D1 failures read as the runtime's: the "D1_ERROR: …: SQLITE_…" text era-emu puts in `details`.
+async function d1Failure(res) {
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    /* not JSON */
+  }
+  const text = (body && (typeof body.details === 'string' ? body.details : body.error)) || `D1_ERROR: ${res.status} ${res.statusText}`;
+  const err = new Error(text, { cause: new Error(text.replace(/^D1_ERROR: /, '')) });
+  if (body && body.statement_index !== undefined) err.statementIndex = body.statement_index;
+  return err;
+}
+
+class D1PreparedStatement {
+  constructor(db, sql, params = []) {
+    Object.defineProperty(this, '_db', { value: db });
+    this.statement = sql;
+    this.params = params;
+  }
+
+  bind(...values) {
+    return new D1PreparedStatement(this._db, this.statement, values.map(bindValue));
+  }
+
+  _wire() {
+    return { sql: this.statement, params: this.params };
+  }
+
+  /** → D1Result {results, success, meta} */
+  async all() {
+    const r = await this._db._call('query', this._wire());
+    return { results: r.results || [], success: true, meta: r.meta || {} };
+  }
+
+  /** run() answers what all() does (current D1). */
+  async run() {
+    return this.all();
+  }
+
+  /** first() → the first row or null; first(column) → that column's value (or null when no row). */
+  async first(column) {
+    const { results } = await this.all();
+    const row = results[0];
+    if (row === undefined) return null;
+    if (column === undefined) return row;
+    if (!(column in row)) throw new Error(`D1_COLUMN_NOTFOUND: Column not found (${column})`);
+    return row[column];
+  }
+
+  /** raw() → rows as arrays; raw({columnNames: true}) puts the column names first. */
+  async raw(options = {}) {
+    const { results } = await this.all();
+    const rows = results.map((row) => Object.values(row));
+    if (options.columnNames) rows.unshift(results.length ? Object.keys(results[0]) : []);
+    return rows;
+  }
+}
+
+class D1Database {
+  /**
+   * @param {string} database era-emu D1 namespace (1-63 of A-Z a-z 0-9 _ -)
+   * @param {{client?: Client, url?: string, token?: string}} [options]
+   */
+  constructor(database, options = {}) {
+    bind(this, 'D1 database', '_db', database, options);
+  }
+
+  async _call(op, body) {
+    const { res, done } = await this._client.request('POST', `/api/storage/d1/${this._db}/${op}`, { svc: 'D1', op, json: body });
+    try {
+      if (!res.ok) throw await d1Failure(res);
+      return await res.json();
+    } finally {
+      done();
+    }
+  }
+
+  prepare(query) {
+    return new D1PreparedStatement(this, String(query));
+  }
+
+  /** All statements in one transaction: D1Result[] in order, or nothing kept and an Error. */
+  async batch(statements) {
+    if (!Array.isArray(statements)) throw new TypeError('batch() takes an array of prepared statements');
+    if (statements.length === 0) return [];
+    const r = await this._call('batch', { statements: statements.map((s) => s._wire()) });
+    return r.results.map((x) => ({ results: x.results || [], success: true, meta: x.meta || {} }));
+  }
+
+  /** Runs SQL text (statements separated by ;) without bindings → {count, duration}. */
+  async exec(query) {
+    let r;
+    try {
+      r = await this._call('exec', { sql: String(query) });
+    } catch (e) {
+      const message = e.message.replace(/^D1_ERROR: /, '');
+      const err = new Error(`D1_EXEC_ERROR: ${message}`, { cause: new Error(message) });
+      err.statementIndex = e.statementIndex;
+      throw err;
+    }
+    return { count: r.meta?.count ?? 0, duration: r.meta?.duration ?? 0 };
+  }
+}
+
+module.exports = { KVNamespace, D1Database, D1PreparedStatement, R2Bucket, R2Object, R2ObjectBody, R2MultipartUpload, R2Checksums };

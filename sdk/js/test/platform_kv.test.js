@@ -7,16 +7,9 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 
 const { KVNamespace } = require('../platform.js');
-const { useEmulator, uniqueNs } = require('../testing/emulator.js');
+const { emulatorForFile, uniqueNs } = require('../testing/emulator.js');
 
-let emu;
-test.before(async () => {
-  emu = await useEmulator();
-  await emu.control('POST', '/_emu/time', { freeze: true });
-});
-test.after(async () => {
-  if (emu) await emu.stop();
-});
+const started = emulatorForFile(test, { frozen: true });
 
 test('put then get in each type; a missing key is null', async () => {
   const kv = new KVNamespace(uniqueNs());
@@ -53,7 +46,7 @@ test('put with expirationTtl sets a TTL (not metadata); the clock expires it', a
   const listed = await kv.list();
   assert.equal(listed.keys.length, 1);
   assert.ok(listed.keys[0].expiration > Date.now() / 1000 - 10 ** 6);
-  await emu.advance(121000);
+  await started.emu.advance(121000);
   assert.equal(await kv.get('session'), null);
   await assert.rejects(kv.put('short', 'v', { expirationTtl: 30 }), /KV PUT failed: 400 .*Expiration TTL must be at least 60/);
 });

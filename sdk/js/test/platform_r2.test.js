@@ -9,15 +9,9 @@ const crypto = require('node:crypto');
 
 const { R2Bucket, R2Object, R2ObjectBody } = require('../platform.js');
 const { R2Storage } = require('../era_storage.js');
-const { useEmulator, uniqueNs } = require('../testing/emulator.js');
+const { emulatorForFile, uniqueNs } = require('../testing/emulator.js');
 
-let emu;
-test.before(async () => {
-  emu = await useEmulator();
-});
-test.after(async () => {
-  if (emu) await emu.stop();
-});
+emulatorForFile(test);
 
 const hex = (alg, data) => crypto.createHash(alg).update(data).digest('hex');
 

@@ -104,6 +104,23 @@ async function useEmulator() {
   return emu;
 }
 
+/**
+ * node:test hooks for a whole test file: era-emu starts before its tests (useEmulator) and stops
+ * after; `{ frozen: true }` freezes its virtual clock first. Returns a holder whose `emu` is set
+ * once started.
+ */
+function emulatorForFile(test, { frozen = false } = {}) {
+  const holder = { emu: null };
+  test.before(async () => {
+    holder.emu = await useEmulator();
+    if (frozen) await holder.emu.control('POST', '/_emu/time', { freeze: true });
+  });
+  test.after(async () => {
+    if (holder.emu) await holder.emu.stop();
+  });
+  return holder;
+}
+
 /** A namespace unique to one test. */
 function uniqueNs() {
   return `t${crypto.randomBytes(6).toString('hex')}`;
@@ -162,4 +179,4 @@ async function startStub() {
   return state;
 }
 
-module.exports = { startEmulator, useEmulator, uniqueNs, closedPort, startStub, emulatorBinary, REPO };
+module.exports = { startEmulator, useEmulator, emulatorForFile, uniqueNs, closedPort, startStub, emulatorBinary, REPO };
