@@ -183,3 +183,23 @@ export declare class D1Database {
   batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]>;
   exec(query: string): Promise<D1ExecResult>;
 }
+
+// ---- getPlatformProxy ----
+export interface GetPlatformProxyOptions extends BindingOptions {
+  /** wrangler.jsonc / wrangler.json / wrangler.toml; default: the first of those in the working directory. */
+  configPath?: string;
+  /** Use env.<name>'s bindings and vars (not inherited from the top level, as wrangler does). */
+  environment?: string;
+  /** Apply each D1 binding's migrations_dir (default true). */
+  applyMigrations?: boolean;
+}
+export interface PlatformProxy<Env = Record<string, unknown>> {
+  env: Env;
+  cf: Record<string, unknown>;
+  ctx: { waitUntil(promise: Promise<unknown>): void; passThroughOnException(): void };
+  caches: undefined;
+  dispose(): Promise<void>;
+}
+export declare function getPlatformProxy<Env = Record<string, unknown>>(options?: GetPlatformProxyOptions): Promise<PlatformProxy<Env>>;
+/** Applies dir/*.sql in name order, each once, recorded in `table` (wrangler's local apply). Returns the names applied. */
+export declare function applyMigrations(db: D1Database, dir: string, table: string): Promise<string[]>;

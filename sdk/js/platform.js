@@ -745,4 +745,80 @@ class D1Database {
   }
 }
 
-module.exports = { KVNamespace, D1Database, D1PreparedStatement, R2Bucket, R2Object, R2ObjectBody, R2MultipartUpload, R2Checksums };
+// ---------------------------------------------------------------------------------------
+// getPlatformProxy: wrangler's entry point, with every binding backed by era-emu
+// ---------------------------------------------------------------------------------------
+
+const NAME_RE = /^[A-Za-z0-9_-]{1,63}$/;
+
+function storeName(kind, binding, ...candidates) {
+  const name = candidates.find((c) => typeof c === 'string' && NAME_RE.test(c));
+  if (!name) {
+    throw new TypeError(`${kind} binding ${JSON.stringify(binding.binding)} names no usable store (${candidates.filter(Boolean).join(', ') || 'nothing'}): era-emu needs 1-63 of A-Z a-z 0-9 _ -`);
+  }
+  return name;
+}
+
+// Applies <dir>/*.sql in name order, each once, recorded in the migrations table — what
+// `wrangler d1 migrations apply --local` does. Each file and its record commit together.
+async function applyMigrations(db, dir, table) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  if (!fs.existsSync(dir)) return [];
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new TypeError(`migrations_table ${JSON.stringify(table)} is not a plain SQL name`);
+  await db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`);
+  const done = new Set((await db.prepare(`SELECT name FROM ${table}`).all()).results.map((r) => r.name));
+  const applied = [];
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    if (done.has(name)) continue;
+    const sql = fs.readFileSync(path.join(dir, name), 'utf8');
+    const statements = sql.trim() ? [db.prepare(sql)] : [];
+    try {
+      await db.batch([...statements, db.prepare(`INSERT INTO ${table} (name) VALUES (?)`).bind(name)]);
+    } catch (e) {
+      throw new Error(`migration ${name} failed: ${e.message}`, { cause: e });
+    }
+    applied.push(name);
+  }
+  return applied;
+}
+
+/**
+ * getPlatformProxy({configPath?, environment?, url?, token?, applyMigrations? = true})
+ * → {env, cf, ctx, caches, dispose}: the bindings a wrangler.jsonc / wrangler.json /
+ * wrangler.toml declares (kv_namespaces, r2_buckets, d1_databases, vars), each backed by the
+ * era-emu at `url` (default ERA_STORAGE_URL). D1 migrations are applied as wrangler's local apply.
+ */
+async function getPlatformProxy(options = {}) {
+  const { findConfig, readConfig } = require('./wrangler_config.js');
+  const path = require('node:path');
+  const file = findConfig(options.configPath);
+  if (options.configPath && !require('node:fs').existsSync(file)) throw new Error(`getPlatformProxy: no config file at ${file}`);
+  let config = file ? readConfig(file) : {};
+  if (options.environment) {
+    const envs = config.env || {};
+    if (!envs[options.environment]) throw new Error(`getPlatformProxy: ${file} has no environment "${options.environment}"`);
+    // Bindings and vars are not inherited from the top level (wrangler's rule).
+    config = { ...config, vars: undefined, kv_namespaces: undefined, r2_buckets: undefined, d1_databases: undefined, ...envs[options.environment] };
+  }
+  const conn = { client: options.client, url: options.url, token: options.token, location: options.location };
+  const env = { ...(config.vars || {}) };
+  for (const b of config.kv_namespaces || []) env[b.binding] = new KVNamespace(storeName('KV', b, b.id, b.binding), conn);
+  for (const b of config.r2_buckets || []) env[b.binding] = new R2Bucket(storeName('R2', b, b.bucket_name, b.binding), conn);
+  for (const b of config.d1_databases || []) {
+    const db = new D1Database(storeName('D1', b, b.database_name, b.database_id, b.binding), conn);
+    env[b.binding] = db;
+    if (options.applyMigrations !== false && file) {
+      await applyMigrations(db, path.resolve(path.dirname(file), b.migrations_dir || 'migrations'), b.migrations_table || 'd1_migrations');
+    }
+  }
+  return {
+    env,
+    cf: {},
+    ctx: { waitUntil() {}, passThroughOnException() {} },
+    caches: undefined,
+    dispose: async () => {},
+  };
+}
+
+module.exports = { getPlatformProxy, applyMigrations, KVNamespace, D1Database, D1PreparedStatement, R2Bucket, R2Object, R2ObjectBody, R2MultipartUpload, R2Checksums };
