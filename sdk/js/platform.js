@@ -41,6 +41,11 @@ function validateKey(method, key) {
   return key;
 }
 
+// JSON with every non-ASCII character \u-escaped: a header carries only ASCII safely.
+function asciiJson(value) {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 // What era-emu said about a refusal: its JSON `error`, else the status text.
 async function serverMessage(res) {
   try {
@@ -196,8 +201,7 @@ class KVNamespace {
     if (options.expirationTtl !== undefined && options.expirationTtl !== null) q.push(`expiration_ttl=${encodeURIComponent(String(options.expirationTtl))}`);
     const headers = { 'content-type': 'application/octet-stream' };
     if (options.metadata !== undefined && options.metadata !== null) {
-      // \u-escape non-ASCII: a header carries only ASCII safely.
-      headers['x-era-kv-metadata'] = JSON.stringify(options.metadata).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      headers['x-era-kv-metadata'] = asciiJson(options.metadata);
     }
     const path = this._path(key) + (q.length ? `?${q.join('&')}` : '');
     const { res, done } = await this._client.request('PUT', path, { svc: 'KV', op: 'PUT', body: bytes, headers });
@@ -262,9 +266,6 @@ const HTTP_FIELDS = {
 // What `json` mode sends: the metadata exactly as stored, names in their case.
 const JSON_FORM = { 'x-era-metadata-form': 'json' };
 
-function asciiJson(value) {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 function hexToArrayBuffer(hex) {
   const b = Buffer.from(hex, 'hex');
