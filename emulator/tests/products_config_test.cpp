@@ -86,7 +86,7 @@ TEST_CASE("config: every rule names the file, the field and the fix", "[products
   };
   std::vector<Case> cases = {
       {bucket_with(R"("deleteAfterDay": 30)"), "buckets[0].deleteAfterDay", "did you mean \"deleteAfterDays\"?"},
-      {bucket_with(R"("colour": "red")"), "buckets[0].colour", "unknown field (allowed here: name, access"},
+      {bucket_with(R"("colour": "red")"), "buckets[0].colour", "unknown field (allowed here: name, namespace, access"},
       {R"({"bucket": []})", "bucket", "did you mean \"buckets\"?"},
       {bucket_with(R"("deleteAfterDays": 0)"), "buckets[0].deleteAfterDays", "whole number of days >= 1"},
       {bucket_with(R"("deleteAfterDays": 1.5)"), "buckets[0].deleteAfterDays", "(got 1.5)"},
@@ -177,7 +177,7 @@ TEST_CASE("GET /_emu/config shows the effective declarations, secrets as referen
   auto j = body_json(e.get("/_emu/config"));
   CHECK(j["strict"] == true);
   CHECK(j["source"] == std::filesystem::path(cfg).lexically_normal().string());
-  CHECK(j["buckets"][0] == json({{"name", "avatars"}, {"access", "private"}, {"deleteAfterDays", 30},
+  CHECK(j["buckets"][0] == json({{"name", "avatars"}, {"identity", "default/avatars"}, {"access", "private"}, {"deleteAfterDays", 30},
                                  {"abortMultipartAfterDays", nullptr}, {"encryption", {{"secret", "env:AVATARS_KEY"}}},
                                  {"signedUrlHost", nullptr}, {"maxObjectSize", nullptr}, {"cors", json::array()}}));
   CHECK(j["kv"][0]["ttlSeconds"] == 86400);

@@ -34,7 +34,8 @@ struct Options {
   std::optional<int64_t> clock_start_ms;  // start the virtual clock at this instant
   int64_t sweep_interval_ms = 1000;       // background expiry sweep period (real time); 0 = off
   std::vector<std::string> seed_files;    // fixture documents applied at start
-  std::string config_file;                // era-emu.json (declared products)
+  std::string config_file;                // era-emu.json or a wrangler file (declared products)
+  std::string wrangler_env;               // a wrangler file's [env.NAME] (as `wrangler --env`)
   bool strict = false;                    // unknown namespaces are 404 unless declared
   int64_t kv_propagation_delay_ms = 60000;  // KV write → other locations (clock time); 0 = strong
   bool kv_rate_limit = false;               // 1 write/s/key like production (429)

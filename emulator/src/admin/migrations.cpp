@@ -59,7 +59,7 @@ Result<MigrationReport> apply_migrations(d1::Engine& d1, const products::D1Spec&
 
   OpContext ctx;
   ctx.now_ms = now_ms;
-  const std::string table(kMigrationsTable);
+  const std::string& table = db.migrations_table;
   auto listed = d1.query(ctx, db.name,
                          {"CREATE TABLE IF NOT EXISTS " + table +
                               " (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE,"

@@ -22,7 +22,7 @@ namespace era::products { struct Catalog; struct D1Spec; }
 
 namespace era::admin {
 
-inline constexpr std::string_view kMigrationsTable = "d1_migrations";
+inline constexpr std::string_view kMigrationsTable = "d1_migrations";  // the default (wrangler's migrations_table)
 
 struct MigrationReport {
   std::string database;

@@ -73,7 +73,8 @@ Status Guard::before(Call& call) {
 
   auto state = std::make_shared<State>();
   call.guard_state = state;
-  if (catalog_ && catalog_->strict) ERA_TRY(check_declared(*catalog_, call.service, call.ns));
+  if (catalog_)
+    if (const auto* catalog = catalog_->get(); catalog->strict) ERA_TRY(check_declared(*catalog, call.service, call.ns));
 
   if (faults_ && !faults_->empty()) {
     core::FaultQuery q;

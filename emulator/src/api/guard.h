@@ -23,7 +23,7 @@
 
 namespace era::core { class Clock; class FaultSet; class EventLog; }
 namespace era::admin { class StateLock; }
-namespace era::products { struct Catalog; }
+namespace era::products { class Declarations; }
 
 namespace era::api {
 
@@ -38,7 +38,7 @@ class Guard {
   }
   // Declared products; under --strict (catalog->strict) a KV/R2/D1 call naming an undeclared
   // namespace fails here with 404 NOT_DECLARED, before faults, for every protocol alike.
-  void set_catalog(const products::Catalog* catalog) { catalog_ = catalog; }
+  void set_catalog(const products::Declarations* catalog) { catalog_ = catalog; }
 
   // Fills call.ctx, decides the fault and sets call.hold_ms. Never blocks. An error return is
   // sent instead of running the handler.
@@ -53,7 +53,7 @@ class Guard {
   core::FaultSet* faults_ = nullptr;
   core::EventLog* events_ = nullptr;
   admin::StateLock* lock_ = nullptr;
-  const products::Catalog* catalog_ = nullptr;
+  const products::Declarations* catalog_ = nullptr;
 };
 
 }  // namespace era::api

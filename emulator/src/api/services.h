@@ -2,16 +2,20 @@
 // What HTTP handlers may call: the engines and whole-emulator operations, never a store.
 // Owned by app::Emulator; outlives the server.
 #include <cstddef>
+#include <functional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "api/boundary.h"
+#include "core/result.h"
 
 namespace era::core { class Clock; class FaultSet; class EventLog; }
 namespace era::kv { class Engine; }
 namespace era::r2 { class Engine; }
 namespace era::d1 { class Engine; }
 namespace era::admin { class Admin; class Registry; }
-namespace era::products { struct Catalog; class Signer; }
+namespace era::products { class Declarations; class Signer; }
 
 namespace era::api {
 
@@ -44,7 +48,9 @@ struct Services {
   Guard* guard = nullptr;
   core::FaultSet* faults = nullptr;  // /_emu/faults (applied by the guard)
   core::EventLog* events = nullptr;  // /_emu/events (recorded by the guard)
-  const products::Catalog* catalog = nullptr;  // era-emu.json declarations (null: none)
+  const products::Declarations* catalog = nullptr;  // declared products: ->get() is the current catalog
+  // POST /_emu/declarations (app::RuntimeDeclarations::declare); the caller holds the state lock.
+  std::function<Result<nlohmann::json>(const nlohmann::json&)> declare;
   products::Signer* signer = nullptr;          // signed / one-time URLs (api/signed/)
   Settings settings;
 };

@@ -14,6 +14,7 @@
 #include "api/guard.h"
 #include "api/server.h"
 #include "app/data_dir.h"
+#include "app/declarations.h"
 #include "app/encryption.h"
 #include "app/products.h"
 #include "core/clock.h"
@@ -36,6 +37,8 @@ const char* version() { return ERA_VERSION; }
 struct Emulator::Impl {
   Options opts;
   products::Catalog catalog;  // era-emu.json, validated before anything else starts
+  std::unique_ptr<products::Declarations> declarations;  // published: the file's + run-time ones
+  std::unique_ptr<app::RuntimeDeclarations> runtime;
   std::string data_path;
   std::optional<app::DataDir> dir;
   std::unique_ptr<store::Paths> paths;
@@ -87,7 +90,7 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   if (log::parse_level(o.log_level, lvl)) log::set_level(lvl);
 
   // Declared products: a bad era-emu.json stops start-up before the data dir is touched.
-  auto catalog = app::load_products(o.config_file, o.strict);
+  auto catalog = app::load_products(o.config_file, o.strict, o.wrangler_env);
   if (!catalog) return fail_start(catalog.error().message);
   impl->catalog = std::move(*catalog);
 
@@ -97,6 +100,11 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   impl->dir.emplace(std::move(*dir));
   impl->data_path = impl->dir->path();
   impl->paths = std::make_unique<store::Paths>(impl->dir->path());
+  // Secret references need the data dir (generated secrets live there); declarations made at
+  // run time in an earlier life of this data dir join the file's.
+  if (auto st = app::resolve_secret_refs(impl->catalog, *impl->paths); !st) return fail_start(st.error().message);
+  if (auto st = app::merge_persisted_declarations(impl->catalog, *impl->paths); !st)
+    return fail_start(st.error().message);
 
   // Clock.
   if (o.clock_start_ms) {
@@ -141,7 +149,8 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
                                                std::chrono::milliseconds(o.admin_wait_ms));
   impl->guard = std::make_unique<api::Guard>(impl->clock);
   impl->guard->attach(&impl->faults, &impl->events, &impl->admin->lock());
-  impl->guard->set_catalog(&impl->catalog);
+  impl->declarations = std::make_unique<products::Declarations>(impl->catalog);
+  impl->guard->set_catalog(impl->declarations.get());
   // Declared rules into the engines, then D1 migrations (before seeds, which may need the
   // tables). A reset that drops D1 databases migrates them again: back to the start state.
   if (auto st = app::apply_products(impl->catalog, *impl->kv, *impl->r2); !st)
@@ -157,8 +166,9 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
     for (const auto& r : *m)
       if (!r.applied.empty()) log::info("D1 \"", r.database, "\": applied ", r.applied.size(), " migration(s)");
   impl->admin->add_reset_hook([p = impl.get()](std::string_view svc, std::string_view ns) -> Status {
-    if ((!svc.empty() && svc != "d1") || (!ns.empty() && !p->catalog.database(ns))) return {};
-    auto m = admin::apply_all_migrations(*p->d1, p->catalog, p->clock.now_ms(), ns);
+    auto catalog = p->declarations->get();
+    if ((!svc.empty() && svc != "d1") || (!ns.empty() && !catalog->database(ns))) return {};
+    auto m = admin::apply_all_migrations(*p->d1, *catalog, p->clock.now_ms(), ns);
     if (!m) return fail(m.error());
     return {};
   });
@@ -190,7 +200,10 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   services.admin = impl->admin.get();
   services.faults = &impl->faults;
   services.events = &impl->events;
-  services.catalog = &impl->catalog;
+  services.catalog = impl->declarations.get();
+  impl->runtime = std::make_unique<app::RuntimeDeclarations>(app::RuntimeDeclarations::Deps{
+      *impl->paths, *impl->lmdb, *impl->kv, *impl->r2, *impl->d1, impl->clock, *impl->declarations});
+  services.declare = [rt = impl->runtime.get()](const nlohmann::json& doc) { return rt->declare(doc); };
   services.signer = impl->signer.get();
   services.settings.version = ERA_VERSION;
   services.settings.token = o.token;

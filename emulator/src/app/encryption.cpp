@@ -144,7 +144,7 @@ Status check_undeclared(store::Lmdb& lmdb, const std::set<std::pair<std::string,
 }  // namespace
 
 Status apply_encryption(const products::Catalog& catalog, store::Lmdb& lmdb, kv::Engine& kv,
-                        r2::Engine& r2) {
+                        r2::Engine& r2, bool whole) {
   const std::filesystem::path base = std::filesystem::path(catalog.source).parent_path();
   std::set<std::pair<std::string, std::string>> declared;
   auto install = [&](const Store& s, const products::EncryptionSpec& spec) -> Status {
@@ -162,7 +162,7 @@ Status apply_encryption(const products::Catalog& catalog, store::Lmdb& lmdb, kv:
     if (k.encryption) ERA_TRY(install(Store{"kv", k.name}, *k.encryption));
   for (const auto& b : catalog.buckets)
     if (b.encryption) ERA_TRY(install(Store{"r2", b.name}, *b.encryption));
-  return check_undeclared(lmdb, declared);
+  return whole ? check_undeclared(lmdb, declared) : Status{};
 }
 
 }  // namespace era::app

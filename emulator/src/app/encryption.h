@@ -21,7 +21,9 @@ namespace era::r2 { class Engine; }
 
 namespace era::app {
 
+// `whole` (start-up): `catalog` is every declaration, so stores it does not declare encrypted
+// are checked as above. Run-time declarations pass only the new entries and whole = false.
 Status apply_encryption(const products::Catalog& catalog, store::Lmdb& lmdb, kv::Engine& kv,
-                        r2::Engine& r2);
+                        r2::Engine& r2, bool whole = true);
 
 }  // namespace era::app

@@ -9,18 +9,23 @@ namespace {
 constexpr int64_t kDayMs = int64_t(24) * 3600 * 1000;
 }
 
-Result<products::Catalog> load_products(const std::string& config_file, bool strict) {
+Result<products::Catalog> load_products(const std::string& config_file, bool strict,
+                                        const std::string& wrangler_env) {
   auto found = products::find_config(config_file);
   if (!found) return fail(found.error());
   products::Catalog catalog;
   if (*found) {
-    auto loaded = products::load_catalog(**found);
+    auto loaded = products::load_catalog(**found, wrangler_env);
     if (!loaded) return fail(loaded.error());
     catalog = std::move(*loaded);
+  } else if (!wrangler_env.empty()) {
+    return fail(Error(Code::CONFIG_INVALID, "--wrangler-env " + wrangler_env +
+                                                " needs a wrangler file: give --config wrangler.toml (or .jsonc)"));
   } else if (strict) {
     return fail(Error(Code::CONFIG_INVALID,
-                      "--strict needs declarations: give --config FILE or put an era-emu.json in the "
-                      "working directory (without one every KV, R2 and D1 call would be a 404)"));
+                      "--strict needs declarations: give --config FILE or put an era-emu.json (or a "
+                      "wrangler.toml / wrangler.jsonc) in the working directory (without one every KV, "
+                      "R2 and D1 call would be a 404)"));
   }
   catalog.strict = strict;
   return catalog;

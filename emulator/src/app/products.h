@@ -12,10 +12,11 @@ namespace era::d1 { class Engine; }
 
 namespace era::app {
 
-// --config FILE, else ./era-emu.json, else an empty catalog. CONFIG_INVALID (every problem,
-// each naming the file, the field and the fix) stops start-up; so does --strict without any
-// config file (every storage call would be a 404).
-Result<products::Catalog> load_products(const std::string& config_file, bool strict);
+// --config FILE, else ./era-emu.json, else ./wrangler.jsonc|json|toml, else an empty catalog.
+// CONFIG_INVALID (every problem, each naming the file, the field and the fix) stops start-up;
+// so does --strict without any config file (every storage call would be a 404).
+Result<products::Catalog> load_products(const std::string& config_file, bool strict,
+                                        const std::string& wrangler_env = {});
 
 // KV: ttlSeconds → the namespace's default TTL, propagationDelayMs → its delay.
 // R2: deleteAfterDays, abortMultipartAfterDays, maxObjectSize → the bucket's options.

@@ -311,8 +311,13 @@ void add_server_options(CLI::App* up, const std::shared_ptr<UpArgs>& args) {
       ->check(CLI::ExistingFile)
       ->allow_extra_args(false);
   up->add_option("--config", o.config_file,
-                 "Declared products (era-emu.json: buckets, kv, d1); default ./era-emu.json when present. "
-                 "A bad file stops start-up (docs/products.md)");
+                 "Declared products: era-emu.json (buckets, kv, d1, secrets) or a wrangler.toml / "
+                 "wrangler.jsonc, whose kv_namespaces, r2_buckets and d1_databases become declared stores "
+                 "(D1 migrations applied as `wrangler d1 migrations apply --local`). Default: ./era-emu.json, "
+                 "else ./wrangler.jsonc, ./wrangler.json, ./wrangler.toml. A bad file stops start-up "
+                 "(docs/products.md, docs/workers.md)");
+  up->add_option("--wrangler-env", o.wrangler_env,
+                 "Use the wrangler file's [env.NAME] bindings, as `wrangler --env NAME`");
   up->add_flag("--strict", o.strict, "Undeclared KV namespaces, R2 buckets and D1 databases are 404 NOT_DECLARED");
   up->add_option("--kv-propagation", args->kv_propagation,
                  "How long a KV write takes to reach other locations (X-Era-Location), in clock time; "

@@ -11,6 +11,7 @@
 #include "core/names.h"
 #include "products/catalog.h"
 #include "products/jsonc.h"
+#include "products/wrangler.h"
 
 namespace era::products {
 namespace fs = std::filesystem;
@@ -21,6 +22,11 @@ namespace {
 constexpr int64_t kMaxDays = 100000;                  // keeps days * 86,400,000 ms far from overflow
 constexpr int64_t kMaxTtlSeconds = int64_t(1) << 40;  // ~35,000 years
 constexpr int64_t kMinTtlSeconds = 60;                // KV's minimum expirationTtl
+constexpr int64_t kMinRandomSecretBytes = 16, kMaxRandomSecretBytes = 1024;
+
+// Layeron declaration fields with no local meaning: accepted (so Layeron declarations validate
+// unchanged) and ignored; docs/layeron.md says so.
+#define LAYERON_IGNORED "binding", "metadata", "observability", "placement", "shared"
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -119,6 +125,8 @@ class Checker {
   std::vector<std::string> problems_;
 };
 
+bool is_secret_name(std::string_view s) { return core::is_valid_name(s); }
+
 bool is_env_name(std::string_view s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -126,30 +134,55 @@ bool is_env_name(std::string_view s) {
   });
 }
 
-std::optional<EncryptionSpec> parse_encryption(Checker& ck, const json& v, const std::string& path) {
-  if (!v.is_object()) {
-    ck.problem(path, "must be an object {\"secret\": \"env:NAME\" | \"file:PATH\"} (got " + shown(v) + ")");
-    return std::nullopt;
+std::optional<std::string> parse_secret_ref(Checker& ck, const json& v, const std::string& field) {
+  if (v.is_object()) {  // Layeron's SecretRef {"kind": "secret_ref", "name": "vault-aes-key"}
+    ck.known_fields(v, field, {"kind", "name"});
+    if (v.value("kind", json()) != "secret_ref") {
+      ck.problem(field + ".kind", "must be \"secret_ref\" (got " + shown(v.value("kind", json())) + ")");
+      return std::nullopt;
+    }
+    auto name = v.find("name");
+    if (name == v.end() || !name->is_string() || !is_secret_name(name->get_ref<const std::string&>())) {
+      ck.problem(field + ".name", "must name a secret: 1-63 characters of A-Z, a-z, 0-9, '_' and '-' (got " +
+                                      (name == v.end() ? std::string("nothing") : shown(*name)) + ")");
+      return std::nullopt;
+    }
+    return "secret:" + name->get<std::string>();
   }
-  ck.known_fields(v, path, {"secret"});
-  auto it = v.find("secret");
-  if (it == v.end()) {
-    ck.problem(path + ".secret", "missing; give a reference such as \"env:AVATARS_KEY\" or \"file:secrets/avatars.key\"");
-    return std::nullopt;
-  }
-  const std::string field = path + ".secret";
-  std::string ref = it->is_string() ? it->get<std::string>() : std::string();
-  if (ref.starts_with("env:") && is_env_name(std::string_view(ref).substr(4))) return EncryptionSpec{ref};
-  if (ref.starts_with("file:") && ref.size() > 5)
-    return EncryptionSpec{"file:" + ck.resolve(ref.substr(5)).string()};
+  std::string ref = v.is_string() ? v.get<std::string>() : std::string();
+  if (ref.starts_with("env:") && is_env_name(std::string_view(ref).substr(4))) return ref;
+  if (ref.starts_with("file:") && ref.size() > 5) return "file:" + ck.resolve(ref.substr(5)).string();
   if (ref.starts_with("env:"))
     ck.problem(field, "\"env:\" must be followed by an environment variable name ([A-Za-z_][A-Za-z0-9_]*), e.g. \"env:AVATARS_KEY\"");
   else if (ref.starts_with("file:"))
     ck.problem(field, "\"file:\" must be followed by a path, e.g. \"file:secrets/avatars.key\"");
   else
-    ck.problem(field, "must be a reference, \"env:NAME\" or \"file:PATH\" — never the secret itself "
-                      "(got " + (it->is_string() ? std::string("a string without either prefix") : shown(*it)) + ")");
+    ck.problem(field, "must be a reference, \"env:NAME\", \"file:PATH\" or {\"kind\": \"secret_ref\", \"name\": ...} — "
+                      "never the secret itself (got " + (v.is_string() ? std::string("a string without either prefix") : shown(v)) + ")");
   return std::nullopt;
+}
+
+std::optional<EncryptionSpec> parse_encryption(Checker& ck, const json& v, const std::string& path) {
+  if (!v.is_object()) {
+    ck.problem(path, "must be an object {\"secret\": \"env:NAME\" | \"file:PATH\"} (got " + shown(v) + ")");
+    return std::nullopt;
+  }
+  ck.known_fields(v, path, {"secret", "algorithm", "mode"});
+  // Layeron's StorageEncryptionOptions: the one algorithm and mode it documents are what
+  // era-emu does (AES-256-GCM, keys managed by the store); anything else would be a silent lie.
+  if (auto a = v.find("algorithm"); a != v.end() && *a != "aes-gcm-256")
+    ck.problem(path + ".algorithm", "only \"aes-gcm-256\" is supported (got " + shown(*a) + ")");
+  if (auto m = v.find("mode"); m != v.end() && *m != "managed")
+    ck.problem(path + ".mode", "only \"managed\" is supported (got " + shown(*m) + ")");
+  auto it = v.find("secret");
+  if (it == v.end()) {
+    ck.problem(path + ".secret", "missing; give a reference such as \"env:AVATARS_KEY\", \"file:secrets/avatars.key\" "
+                                 "or {\"kind\": \"secret_ref\", \"name\": \"avatars-key\"}");
+    return std::nullopt;
+  }
+  auto ref = parse_secret_ref(ck, *it, path + ".secret");
+  if (!ref) return std::nullopt;
+  return EncryptionSpec{*ref};
 }
 
 // http(s)://host[:port] with no path, query or credentials; a single trailing '/' is dropped.
@@ -186,10 +219,17 @@ std::optional<std::string> parse_host_url(Checker& ck, const json& v, const std:
   return url;
 }
 
-// The common part of every entry: an object with a valid, unique "name".
-template <class Spec>
-std::optional<std::string> entry_name(Checker& ck, const json& e, const std::string& path,
-                                      const std::vector<std::pair<std::string, std::string>>& seen) {
+// Layeron's namespace ("auth") turns the name into "auth__user-sessions"; "default" or none
+// keeps the name as it is. The identity is Layeron's "namespace/name".
+constexpr std::string_view kNamespaceJoin = "__";
+
+// The common part of every entry: an object with a valid "name" (and "namespace") whose store
+// name is unique within the section.
+struct EntryName {
+  std::string name, identity;
+};
+std::optional<EntryName> entry_name(Checker& ck, const json& e, const std::string& path,
+                                    const std::vector<std::pair<std::string, std::string>>& seen) {
   auto it = e.find("name");
   if (it == e.end()) {
     ck.problem(path + ".name", "missing; every entry needs a \"name\"");
@@ -199,14 +239,34 @@ std::optional<std::string> entry_name(Checker& ck, const json& e, const std::str
     ck.problem(path + ".name", "must be 1-63 characters of A-Z, a-z, 0-9, '_' and '-' (got " + shown(*it) + ")");
     return std::nullopt;
   }
-  std::string name = it->get<std::string>();
+  EntryName out{it->get<std::string>(), ""};
+  std::string ns = "default";
+  if (auto n = e.find("namespace"); n != e.end()) {
+    if (!n->is_string() || !core::is_valid_name(n->get_ref<const std::string&>())) {
+      ck.problem(path + ".namespace", "must be 1-63 characters of A-Z, a-z, 0-9, '_' and '-' (got " + shown(*n) + ")");
+      return std::nullopt;
+    }
+    ns = n->get<std::string>();
+    if (ns == "layeron") {
+      ck.problem(path + ".namespace", "\"layeron\" is reserved for Layeron's own dependencies; choose another");
+      return std::nullopt;
+    }
+  }
+  out.identity = ns + "/" + out.name;
+  if (ns != "default") {
+    out.name = ns + std::string(kNamespaceJoin) + out.name;
+    if (!core::is_valid_name(out.name)) {
+      ck.problem(path, "namespace and name together (" + dq(out.name) + ") exceed era-emu's 63 characters; shorten one");
+      return std::nullopt;
+    }
+  }
   for (const auto& [other, where] : seen)
-    if (other == name) {
-      ck.problem(path + ".name", "duplicate name " + dq(name) + " (already declared at " + where +
+    if (other == out.name) {
+      ck.problem(path + ".name", "duplicate name " + dq(out.name) + " (already declared at " + where +
                                      "); names must be unique within a section");
       return std::nullopt;
     }
-  return name;
+  return out;
 }
 
 template <class Spec, class Fn>
@@ -226,11 +286,12 @@ void section(Checker& ck, const json& doc, const char* key, std::vector<Spec>& o
       ck.problem(path, "must be an object with at least a \"name\" (got " + shown(e) + ")");
       continue;
     }
-    auto name = entry_name<Spec>(ck, e, path, seen);
+    auto name = entry_name(ck, e, path, seen);
     Spec spec;
     if (name) {
-      spec.name = *name;
-      seen.emplace_back(*name, path);
+      spec.name = name->name;
+      spec.identity = name->identity;
+      seen.emplace_back(name->name, path);
     }
     parse_entry(e, path, spec);
     if (name) out.push_back(std::move(spec));
@@ -315,8 +376,8 @@ std::vector<CorsRule> parse_cors(Checker& ck, const json& v, const std::string& 
 }
 
 void parse_bucket(Checker& ck, const json& e, const std::string& path, BucketSpec& b) {
-  ck.known_fields(e, path, {"name", "access", "deleteAfterDays", "abortMultipartAfterDays", "encryption",
-                            "signedUrlHost", "maxObjectSize", "cors"});
+  ck.known_fields(e, path, {"name", "namespace", "access", "deleteAfterDays", "lifecycle", "abortMultipartAfterDays",
+                            "encryption", "signedUrlHost", "maxObjectSize", "cors", LAYERON_IGNORED});
   if (auto it = e.find("cors"); it != e.end()) b.cors = parse_cors(ck, *it, path + ".cors");
   if (auto it = e.find("access"); it != e.end()) {
     if (*it == "public") b.is_public = true;
@@ -325,6 +386,17 @@ void parse_bucket(Checker& ck, const json& e, const std::string& path, BucketSpe
   }
   if (auto it = e.find("deleteAfterDays"); it != e.end())
     b.delete_after_days = ck.integer(*it, path + ".deleteAfterDays", 1, kMaxDays, "days");
+  if (auto it = e.find("lifecycle"); it != e.end()) {  // Layeron's StorageLifecycleOptions
+    if (!it->is_object()) {
+      ck.problem(path + ".lifecycle", "must be an object {\"deleteAfterDays\": N} (got " + shown(*it) + ")");
+    } else {
+      ck.known_fields(*it, path + ".lifecycle", {"deleteAfterDays"});
+      if (e.contains("deleteAfterDays") && it->contains("deleteAfterDays"))
+        ck.problem(path + ".lifecycle.deleteAfterDays", "given twice (also at " + path + ".deleteAfterDays); keep one");
+      else if (auto d = it->find("deleteAfterDays"); d != it->end())
+        b.delete_after_days = ck.integer(*d, path + ".lifecycle.deleteAfterDays", 1, kMaxDays, "days");
+    }
+  }
   if (auto it = e.find("abortMultipartAfterDays"); it != e.end())
     b.abort_multipart_after_days = ck.integer(*it, path + ".abortMultipartAfterDays", 1, kMaxDays, "days");
   if (auto it = e.find("encryption"); it != e.end()) b.encryption = parse_encryption(ck, *it, path + ".encryption");
@@ -337,7 +409,7 @@ void parse_bucket(Checker& ck, const json& e, const std::string& path, BucketSpe
 }
 
 void parse_kv(Checker& ck, const json& e, const std::string& path, KvSpec& k) {
-  ck.known_fields(e, path, {"name", "ttlSeconds", "propagationDelayMs", "encryption"});
+  ck.known_fields(e, path, {"name", "namespace", "ttlSeconds", "propagationDelayMs", "encryption", LAYERON_IGNORED});
   if (auto it = e.find("ttlSeconds"); it != e.end())
     k.ttl_seconds = ck.integer(*it, path + ".ttlSeconds", kMinTtlSeconds, kMaxTtlSeconds, "seconds");
   if (auto it = e.find("propagationDelayMs"); it != e.end())
@@ -346,7 +418,15 @@ void parse_kv(Checker& ck, const json& e, const std::string& path, KvSpec& k) {
 }
 
 void parse_d1(Checker& ck, const json& e, const std::string& path, D1Spec& d) {
-  ck.known_fields(e, path, {"name", "migrations"}, "d1");
+  ck.known_fields(e, path, {"name", "namespace", "migrations", "migrationsTable"}, "d1");
+  if (auto t = e.find("migrationsTable"); t != e.end()) {
+    static const auto plain = [](const std::string& s) {
+      return !s.empty() && s.size() <= 63 && !std::isdigit(static_cast<unsigned char>(s[0])) &&
+             std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    };
+    if (t->is_string() && plain(t->get<std::string>())) d.migrations_table = t->get<std::string>();
+    else ck.problem(path + ".migrationsTable", "must be a plain SQL table name ([A-Za-z_][A-Za-z0-9_]*, <= 63) (got " + shown(*t) + ")");
+  }
   auto it = e.find("migrations");
   if (it == e.end()) return;
   const std::string field = path + ".migrations";
@@ -361,47 +441,172 @@ void parse_d1(Checker& ck, const json& e, const std::string& path, D1Spec& d) {
     d.migrations_dir = p.string();
 }
 
+// "secrets": {"vault-aes-key": "env:NAME" | "file:PATH" | {"random": {"bytes": 32}}}
+void parse_secrets(Checker& ck, const json& v, std::map<std::string, SecretSpec>& out) {
+  if (!v.is_object()) {
+    ck.problem("secrets", "must be an object mapping secret names to \"env:NAME\", \"file:PATH\" or "
+                          "{\"random\": {\"bytes\": 32}} (got " + shown(v) + ")");
+    return;
+  }
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string field = "secrets." + it.key();
+    if (!is_secret_name(it.key())) {
+      ck.problem(field, "a secret name is 1-63 characters of A-Z, a-z, 0-9, '_' and '-'");
+      continue;
+    }
+    const json& s = it.value();
+    SecretSpec spec;
+    if (s.is_object() && s.contains("random")) {
+      ck.known_fields(s, field, {"random"});
+      const json& r = s["random"];
+      spec.random_bytes = 32;  // Layeron's secret.random default
+      if (!r.is_object()) {
+        ck.problem(field + ".random", "must be an object {\"bytes\"?: 32} (got " + shown(r) + ")");
+        continue;
+      }
+      ck.known_fields(r, field + ".random", {"bytes"});
+      if (auto b = r.find("bytes"); b != r.end()) {
+        auto n = ck.integer(*b, field + ".random.bytes", kMinRandomSecretBytes, kMaxRandomSecretBytes, "bytes");
+        if (!n) continue;
+        spec.random_bytes = *n;
+      }
+    } else if (s.is_string()) {
+      auto ref = parse_secret_ref(ck, s, field);
+      if (!ref) continue;
+      if (ref->starts_with("secret:")) {
+        ck.problem(field, "a secret cannot name another secret");
+        continue;
+      }
+      spec.ref = *ref;
+    } else {
+      ck.problem(field, "must be \"env:NAME\", \"file:PATH\" or {\"random\": {\"bytes\": 32}} (got " + shown(s) + ")");
+      continue;
+    }
+    out[it.key()] = std::move(spec);
+  }
+}
+
 }  // namespace
 
-Result<Catalog> load_catalog(const std::string& path) {
+Result<Catalog> parse_catalog(const json& doc, const std::string& label, const fs::path& base_dir) {
   auto invalid = [&](const std::string& msg, std::vector<std::string> problems = {}) {
     if (problems.empty()) problems.push_back(msg);
-    return fail(Error(Code::CONFIG_INVALID, msg).with_details({{"file", path}, {"problems", problems}}));
+    return fail(Error(Code::CONFIG_INVALID, msg).with_details({{"file", label}, {"problems", problems}}));
   };
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return invalid(path + ": cannot open the file (check the path given with --config)");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto text = strip_json_comments(ss.str());
-  if (!text) return invalid(path + ": " + text.error().message);
-  if (auto deep = core::check_json_depth(*text, "the file"); !deep) return invalid(path + ": " + deep.error().message);
-  json doc;
-  try {
-    doc = json::parse(*text);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    if (size_t p = what.find("] "); what.starts_with("[json.exception") && p != std::string::npos)
-      what = what.substr(p + 2);
-    return invalid(path + ": not valid JSON (comments are allowed, trailing commas are not): " + what);
-  }
   if (!doc.is_object())
-    return invalid(path + ": the top level must be an object {\"buckets\": [...], \"kv\": [...], \"d1\": [...]}");
-
-  std::error_code ec;
-  fs::path abs = fs::absolute(path, ec);
-  if (ec) abs = path;
-  Checker ck(path, abs.parent_path());
-  ck.known_fields(doc, "", {"$schema", "buckets", "kv", "d1"});
+    return invalid(label + ": the top level must be an object {\"buckets\": [...], \"kv\": [...], \"d1\": [...]}");
+  Checker ck(label, base_dir);
+  ck.known_fields(doc, "", {"$schema", "buckets", "kv", "d1", "secrets"});
   Catalog c;
-  c.source = abs.lexically_normal().string();
   section(ck, doc, "buckets", c.buckets, [&](const json& e, const std::string& p, BucketSpec& b) { parse_bucket(ck, e, p, b); });
   section(ck, doc, "kv", c.kv, [&](const json& e, const std::string& p, KvSpec& k) { parse_kv(ck, e, p, k); });
   section(ck, doc, "d1", c.d1, [&](const json& e, const std::string& p, D1Spec& d) { parse_d1(ck, e, p, d); });
+  if (auto it = doc.find("secrets"); it != doc.end()) parse_secrets(ck, *it, c.secrets);
   if (!ck.problems().empty()) {
     std::string msg;
     for (const auto& p : ck.problems()) msg += (msg.empty() ? "" : "\n") + p;
     return invalid(msg, ck.problems());
   }
+  return c;
+}
+
+namespace {
+
+bool is_wrangler_file(const fs::path& p) {
+  std::string name = p.filename().string();
+  return p.extension() == ".toml" || name.starts_with("wrangler.");
+}
+
+// era-emu.json's entries refine the wrangler file's of the same name (same section); new names
+// are added.
+void refine(json& base, const json& over) {
+  for (const char* key : {"buckets", "kv", "d1"}) {
+    auto o = over.find(key);
+    if (o == over.end()) continue;
+    if (!o->is_array() || !base.contains(key)) {
+      base[key] = *o;  // the checker reports a wrong shape
+      continue;
+    }
+    for (const auto& e : *o) {
+      json* same = nullptr;
+      if (e.is_object() && e.contains("name"))
+        for (auto& b : base[key])
+          if (b.value("name", json()) == e["name"]) same = &b;
+      if (same) same->update(e);
+      else base[key].push_back(e);
+    }
+  }
+  for (auto it = over.begin(); it != over.end(); ++it)
+    if (it.key() != "buckets" && it.key() != "kv" && it.key() != "d1") base[it.key()] = it.value();
+}
+
+}  // namespace
+
+Result<Catalog> load_catalog(const std::string& path, const std::string& wrangler_env) {
+  auto invalid = [&](const std::string& msg) {
+    return fail(Error(Code::CONFIG_INVALID, msg).with_details({{"file", path}, {"problems", {msg}}}));
+  };
+  std::error_code ec;
+  fs::path abs = fs::absolute(path, ec);
+  if (ec) abs = path;
+  abs = abs.lexically_normal();
+  json doc;
+  std::string wrangler;
+  if (is_wrangler_file(abs)) {
+    auto w = read_wrangler(abs.string(), wrangler_env);
+    if (!w) return fail(w.error());
+    doc = std::move(*w);
+    wrangler = abs.string();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return invalid(path + ": cannot open the file (check the path given with --config)");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto text = strip_json_comments(ss.str());
+    if (!text) return invalid(path + ": " + text.error().message);
+    if (auto deep = core::check_json_depth(*text, "the file"); !deep) return invalid(path + ": " + deep.error().message);
+    try {
+      doc = json::parse(*text);
+    } catch (const json::parse_error& e) {
+      std::string what = e.what();
+      if (size_t p = what.find("] "); what.starts_with("[json.exception") && p != std::string::npos)
+        what = what.substr(p + 2);
+      return invalid(path + ": not valid JSON (comments are allowed, trailing commas are not): " + what);
+    }
+    if (doc.is_object() && doc.contains("wrangler")) {
+      // "wrangler": "wrangler.toml" or {"config": "wrangler.toml", "environment": "staging"}
+      const json& w = doc["wrangler"];
+      std::string file, env = wrangler_env;
+      if (w.is_string()) file = w.get<std::string>();
+      else if (w.is_object() && w.contains("config") && w["config"].is_string()) {
+        file = w["config"].get<std::string>();
+        for (auto it = w.begin(); it != w.end(); ++it)
+          if (it.key() != "config" && it.key() != "environment")
+            return invalid(path + ": wrangler." + it.key() + ": unknown field (allowed here: config, environment)");
+        if (auto e = w.find("environment"); e != w.end()) {
+          if (!e->is_string()) return invalid(path + ": wrangler.environment: must be a string");
+          if (env.empty()) env = e->get<std::string>();
+        }
+      }
+      if (file.empty())
+        return invalid(path + ": wrangler: must be a path (\"wrangler.toml\") or {\"config\": PATH, \"environment\"?: NAME}");
+      fs::path wp = fs::path(file).is_absolute() ? fs::path(file) : abs.parent_path() / file;
+      wp = wp.lexically_normal();
+      if (!fs::is_regular_file(wp, ec))
+        return invalid(path + ": wrangler: " + wp.string() + " does not exist (relative paths start at the config file's folder)");
+      auto wdoc = read_wrangler(wp.string(), env);
+      if (!wdoc) return fail(wdoc.error());
+      doc.erase("wrangler");
+      json merged = std::move(*wdoc);
+      refine(merged, doc);
+      doc = std::move(merged);
+      wrangler = wp.string();
+    }
+  }
+  auto c = parse_catalog(doc, path, abs.parent_path());
+  if (!c) return c;
+  c->source = abs.string();
+  c->wrangler = wrangler;
   return c;
 }
 
@@ -417,8 +622,10 @@ Result<std::optional<std::string>> find_config(const std::string& explicit_path)
   }
   fs::path cwd = fs::current_path(ec);
   if (ec) return std::optional<std::string>();
-  fs::path candidate = cwd / "era-emu.json";
-  if (fs::is_regular_file(candidate, ec)) return std::optional<std::string>(candidate.string());
+  for (const char* name : {"era-emu.json", "wrangler.jsonc", "wrangler.json", "wrangler.toml"}) {
+    fs::path candidate = cwd / name;
+    if (fs::is_regular_file(candidate, ec)) return std::optional<std::string>(candidate.string());
+  }
   return std::optional<std::string>();
 }
 

@@ -30,6 +30,10 @@ class Paths {
   std::filesystem::path d1_staged_dir() const { return root_ / "d1.restoring"; }
   std::filesystem::path d1_replaced_dir() const { return root_ / "d1.replaced"; }
   std::filesystem::path snapshots_dir() const { return root_ / "snapshots"; }
+  // Run-time declarations (POST /_emu/declarations) and the secrets era-emu generated for them:
+  // configuration, so neither reset nor snapshot restore touches them.
+  std::filesystem::path declarations_file() const { return root_ / "declarations.json"; }
+  std::filesystem::path secrets_dir() const { return root_ / "secrets"; }
   std::filesystem::path snapshot(std::string_view name) const {
     return snapshots_dir() / std::string(name);
   }

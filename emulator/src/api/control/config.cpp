@@ -1,4 +1,5 @@
 // GET /_emu/config: the effective declarations (era-emu.json), secrets as references only.
+// POST /_emu/declarations: declare products at run time (app/declarations.h).
 // POST /_emu/migrate: apply pending D1 migrations now (what `era-emu migrate --url` calls).
 #include <mutex>
 
@@ -14,7 +15,7 @@ namespace era::api {
 namespace {
 
 Status get_config(Services& s, Call& c) {
-  send_json(c.res, 200, s.catalog->to_json());
+  send_json(c.res, 200, s.catalog->get()->to_json());
   return {};
 }
 
@@ -35,9 +36,22 @@ Status post_migrate(Services& s, Call& c) {
   }
   // Exclusive like a reset: no storage call sees a half-migrated database.
   std::lock_guard lock(s.admin->lock());
-  auto reports = admin::apply_all_migrations(*s.d1, *s.catalog, s.clock->now_ms(), only);
+  auto reports = admin::apply_all_migrations(*s.d1, *s.catalog->get(), s.clock->now_ms(), only);
   if (!reports) return fail(reports.error());
   send_json(c.res, 200, admin::to_json(*reports));
+  return {};
+}
+
+// POST /_emu/declarations: products declared at run time (the era-emu.json schema, plus
+// Layeron's namespace / lifecycle / SecretRef forms). Exclusive like a reset: no storage call
+// sees a store half-declared (options in, cipher not yet).
+Status post_declarations(Services& s, Call& c) {
+  auto body = parse_object(c.body);
+  if (!body) return fail(body.error());
+  std::lock_guard lock(s.admin->lock());
+  auto out = s.declare(*body);
+  if (!out) return fail(out.error());
+  send_json(c.res, 200, *out);
   return {};
 }
 
@@ -46,6 +60,10 @@ Status post_migrate(Services& s, Call& c) {
 void add_config_routes(Router& r, Services& s) {
   r.add("GET", "/_emu/config", Service::control, Op::control, bind_services(s, get_config),
         "Effective declared products (era-emu.json): buckets, kv, d1, strict, source; secrets as references");
+  if (s.admin && s.declare)
+    r.add("POST", "/_emu/declarations", Service::control, Op::control, bind_services(s, post_declarations),
+          "Declare buckets, kv stores, d1 databases and secrets now (era-emu.json's schema); equal declarations "
+          "are unchanged, different ones 409 DECLARATION_CONFLICT; kept in the data dir");
   if (s.admin && s.d1)
     r.add("POST", "/_emu/migrate", Service::control, Op::control, bind_services(s, post_migrate),
           "Apply pending D1 migrations of every declared database (or {\"database\": NAME}); "

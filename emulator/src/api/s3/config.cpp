@@ -169,7 +169,7 @@ std::vector<products::CorsRule> bucket_cors(const Services& s, std::string_view 
     }
   }
   if (s.catalog)
-    if (const auto* b = s.catalog->bucket(bucket)) return b->cors;
+    if (const auto* b = s.catalog->get()->bucket(bucket)) return b->cors;
   return {};
 }
 

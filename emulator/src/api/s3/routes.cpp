@@ -68,7 +68,7 @@ Error no_such_bucket(const Call& c) {
 }
 
 Result<bool> bucket_exists(Services& s, const Call& c) {
-  if (s.catalog && s.catalog->bucket(c.ns)) return true;
+  if (s.catalog && s.catalog->get()->bucket(c.ns)) return true;
   return s.r2->bucket_exists(c.ns);
 }
 
@@ -370,7 +370,7 @@ Status list_buckets(Services& s, Call& c) {
   std::map<std::string, int64_t> all;
   for (auto& b : *list) all[b.name] = b.created_ms;
   if (s.catalog)
-    for (const auto& b : s.catalog->buckets) all.emplace(b.name, 0);
+    for (const auto& b : s.catalog->get()->buckets) all.emplace(b.name, 0);
   std::string prefix = c.query("prefix");
   XmlWriter w;
   w.root("ListAllMyBucketsResult");
@@ -429,7 +429,7 @@ Status create_bucket(Services& s, Call& c) {
                                    "\": R2 buckets are in region auto (us-east-1 and empty are aliases)")
                       .with_details({{"code", "InvalidLocationConstraint"}}));
   }
-  if (s.catalog && s.catalog->bucket(c.ns))
+  if (s.catalog && s.catalog->get()->bucket(c.ns))
     return fail(Error(Code::S3_BUCKET_EXISTS, "Your previous request to create the named bucket succeeded and you "
                                               "already own it (it is declared in era-emu.json).")
                     .with_details({{"BucketName", c.ns}}));
@@ -446,7 +446,7 @@ Status create_bucket(Services& s, Call& c) {
 
 Status delete_bucket(Services& s, Call& c) {
   ERA_TRY(target(c));
-  if (s.catalog && s.catalog->bucket(c.ns)) {
+  if (s.catalog && s.catalog->get()->bucket(c.ns)) {
     auto any = s.r2->list(c.ctx, c.ns, r2::ListOptions{.limit = 1});
     if (!any) return fail(any.error());
     if (!any->objects.empty())
@@ -469,7 +469,7 @@ Status get_cors(Services& s, Call& c) {
   if (!stored) return fail(stored.error());
   if (stored->is_null()) {
     // Declared rules (era-emu.json) are the bucket's CORS policy until S3 replaces them.
-    const auto* b = s.catalog ? s.catalog->bucket(c.ns) : nullptr;
+    const auto* b = s.catalog ? s.catalog->get()->bucket(c.ns) : nullptr;
     if (!b || b->cors.empty())
       return fail(Error(Code::S3_NO_SUCH_CORS, "The CORS configuration does not exist").with_details({{"BucketName", c.ns}}));
     json rules = json::array();

@@ -47,7 +47,7 @@ Status target(Call& c) {
 }
 
 const products::BucketSpec* declared(const Services& s, std::string_view bucket) {
-  return s.catalog ? s.catalog->bucket(bucket) : nullptr;
+  return s.catalog ? s.catalog->get()->bucket(bucket) : nullptr;
 }
 
 // ---------------------------------------------------------------- POST /api/signed-urls
@@ -71,9 +71,9 @@ Result<Grant> grant_from_body(const Services& s, const Call& c, const json& body
   g.key = std::move(*key);
   if (auto err = core::validate_namespace(g.bucket)) return fail(*err);
   if (auto err = r2::validate_key(g.key)) return fail(*err);
-  if (s.catalog && !s.catalog->allows("r2", g.bucket))
+  if (s.catalog && !s.catalog->get()->allows("r2", g.bucket))
     return fail(Code::NOT_DECLARED, "bucket \"" + g.bucket + "\" is not declared in " +
-                                        s.catalog->source + " (--strict)");
+                                        s.catalog->get()->source + " (--strict)");
 
   g.method = "GET";
   if (auto it = body.find("method"); it != body.end() && !it->is_null()) {
