@@ -318,7 +318,7 @@ class R2ObjectBody extends R2Object {
     this.body = body;
   }
   get bodyUsed() {
-    return this.body.locked || this.body._disturbed === true;
+    return this.body.locked || require('node:stream').isDisturbed(this.body);
   }
   _consume() {
     if (this.body.locked) {
