@@ -43,3 +43,40 @@ def test_config_from_the_working_directory_and_strict(tmp_path):
         assert status == 404 and err["code"] == "NOT_DECLARED"
     finally:
         e.stop()
+
+
+def test_wrangler_toml_in_the_working_directory(tmp_path):
+    """No era-emu.json, a wrangler.toml: its bindings are the declarations, D1 migrations applied."""
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_init.sql").write_text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);")
+    (tmp_path / "wrangler.toml").write_text(
+        'name = "notes"\n'
+        '[[kv_namespaces]]\nbinding = "KV"\nid = "notes-kv"\n'
+        '[[d1_databases]]\nbinding = "DB"\ndatabase_name = "notes-db"\ndatabase_id = "x"\n')
+    import os
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        e = Emu("--memory", "--strict")
+    finally:
+        os.chdir(cwd)
+    try:
+        status, cfg = e.json("GET", "/_emu/config")
+        assert status == 200
+        assert cfg["source"] == str(tmp_path / "wrangler.toml") and cfg["wrangler"] == cfg["source"]
+        assert [k["name"] for k in cfg["kv"]] == ["notes-kv"]
+        status, out = e.json("POST", "/api/storage/d1/notes-db/query", {"sql": "SELECT name FROM d1_migrations"})
+        assert status == 200 and "0001_init.sql" in str(out)
+        status, err = e.json("PUT", "/api/storage/kv/other/a", {"value": "v"})
+        assert status == 404 and err["code"] == "NOT_DECLARED"
+    finally:
+        e.stop()
+
+
+def test_bad_wrangler_toml_names_the_line(tmp_path):
+    cfg = tmp_path / "wrangler.toml"
+    cfg.write_text('name = "w"\n[[kv_namespaces]]\nbinding = "KV\n')
+    p = subprocess.run([BIN, "up", "--memory", "--port", "0", "--config", str(cfg)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0
+    assert f"{cfg}:3: newline in a string" in p.stderr
