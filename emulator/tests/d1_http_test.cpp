@@ -329,3 +329,23 @@ TEST_CASE("d1 http: stopping the emulator does not wait for a long query", "[d1]
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(1500));
   t.join();
 }
+
+TEST_CASE("d1 http: ?resultsFormat=ROWS_AND_COLUMNS keeps duplicate columns and names empty results", "[d1][http]") {
+  Emu e;
+  query(e, "rc", "CREATE TABLE a (id INTEGER, v TEXT); CREATE TABLE b (id INTEGER); INSERT INTO a VALUES (1, 'x'); INSERT INTO b VALUES (2)");
+  auto r = e.post_json("/api/storage/d1/rc/query?resultsFormat=ROWS_AND_COLUMNS", {{"sql", "SELECT a.id, b.id, a.v FROM a, b"}});
+  REQUIRE(r->status == 200);
+  CHECK(body_json(r)["results"] == json::parse(R"({"columns": ["id", "id", "v"], "rows": [[1, 2, "x"]]})"));
+  auto empty = e.post_json("/api/storage/d1/rc/query?resultsFormat=ROWS_AND_COLUMNS", {{"sql", "SELECT v FROM a WHERE id = 9"}});
+  CHECK(body_json(empty)["results"] == json::parse(R"({"columns": ["v"], "rows": []})"));
+  auto batch = e.post_json("/api/storage/d1/rc/batch?resultsFormat=ROWS_AND_COLUMNS",
+                           {{"statements", {{{"sql", "SELECT id FROM a"}}, {{"sql", "UPDATE a SET v = 'y'"}}}}});
+  auto b = body_json(batch);
+  CHECK(b["results"][0]["results"] == json::parse(R"({"columns": ["id"], "rows": [[1]]})"));
+  CHECK(b["results"][1]["results"] == json::parse(R"({"columns": [], "rows": []})"));
+  // The default stays the ERA shape; anything else is refused by name.
+  CHECK(query(e, "rc", "SELECT id FROM a")["results"] == json::parse(R"([{"id": 1}])"));
+  auto bad = e.post_json("/api/storage/d1/rc/query?resultsFormat=NONE", {{"sql", "SELECT 1"}});
+  CHECK(bad->status == 400);
+  CHECK(body_json(bad)["error"].get<std::string>().find("resultsFormat") != std::string::npos);
+}

@@ -182,6 +182,19 @@ export declare class D1Database {
   prepare(query: string): D1PreparedStatement;
   batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]>;
   exec(query: string): Promise<D1ExecResult>;
+  withSession(constraintOrBookmark?: D1SessionBookmarkOrConstraint): D1DatabaseSession;
+  /** @deprecated refused by D1: throws D1_DUMP_ERROR */
+  dump(): Promise<ArrayBuffer>;
+}
+
+export type D1SessionConstraint = 'first-primary' | 'first-unconstrained';
+export type D1SessionBookmark = string;
+export type D1SessionBookmarkOrConstraint = D1SessionBookmark | D1SessionConstraint;
+
+export declare class D1DatabaseSession {
+  prepare(query: string): D1PreparedStatement;
+  batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]>;
+  getBookmark(): D1SessionBookmark | null;
 }
 
 // ---- getPlatformProxy ----

@@ -691,11 +691,15 @@ class D1PreparedStatement {
     return row[column];
   }
 
-  /** raw() → rows as arrays; raw({columnNames: true}) puts the column names first. */
+  /**
+   * raw() → rows as arrays; raw({columnNames: true}) puts the column names first. Read in
+   * workerd's ROWS_AND_COLUMNS form: duplicate column names (a join's two `id`s) stay two
+   * values, and an empty result still names its columns.
+   */
   async raw(options = {}) {
-    const { results } = await this.all();
-    const rows = results.map((row) => Object.values(row));
-    if (options.columnNames) rows.unshift(results.length ? Object.keys(results[0]) : []);
+    const r = await this._db._call('query?resultsFormat=ROWS_AND_COLUMNS', this._wire(), 'query');
+    const rows = r.results?.rows || [];
+    if (options.columnNames) rows.unshift(r.results?.columns || []);
     return rows;
   }
 }
@@ -709,8 +713,8 @@ class D1Database {
     bind(this, 'D1 database', '_db', database, options);
   }
 
-  async _call(op, body) {
-    const { res, done } = await this._client.request('POST', `/api/storage/d1/${this._db}/${op}`, { svc: 'D1', op, json: body });
+  async _call(path, body, op = path) {
+    const { res, done } = await this._client.request('POST', `/api/storage/d1/${this._db}/${path}`, { svc: 'D1', op, json: body });
     try {
       if (!res.ok) throw await d1Failure(res);
       return await res.json();
@@ -743,6 +747,57 @@ class D1Database {
       throw err;
     }
     return { count: r.meta?.count ?? 0, duration: r.meta?.duration ?? 0 };
+  }
+
+  /**
+   * withSession(constraintOrBookmark?) → D1DatabaseSession (D1 read replication's Sessions
+   * API). era-emu has one copy of each database, so every session reads its own writes; the
+   * bookmarks are opaque, ordered strings as production's, advancing with each query.
+   */
+  withSession(constraintOrBookmark) {
+    let c = typeof constraintOrBookmark === 'string' ? constraintOrBookmark.trim() : constraintOrBookmark;
+    if (c == null || c === '') c = SESSION_FIRST_UNCONSTRAINED;
+    return new D1DatabaseSession(this, String(c));
+  }
+
+  /** Deprecated in D1 and refused by production: throws D1_DUMP_ERROR as the runtime does. */
+  async dump() {
+    const message = 'dump() is no longer supported by D1 (use `wrangler d1 export`; era-emu: snapshots or GET /_emu/inspect/d1)';
+    throw new Error(`D1_DUMP_ERROR: ${message}`, { cause: new Error(message) });
+  }
+}
+
+const SESSION_FIRST_UNCONSTRAINED = 'first-unconstrained';
+const SESSION_FIRST_PRIMARY = 'first-primary';
+let bookmarkSeq = 0;
+
+class D1DatabaseSession {
+  constructor(db, constraintOrBookmark) {
+    Object.defineProperty(this, '_database', { value: db });
+    Object.defineProperty(this, '_state', { value: { bookmark: constraintOrBookmark } });
+  }
+
+  async _call(path, body, op) {
+    const r = await this._database._call(path, body, op);
+    bookmarkSeq += 1;
+    const next = `${bookmarkSeq.toString(16).padStart(8, '0')}-00000000-00000000-${'0'.repeat(32)}`;
+    const cur = this.getBookmark();
+    if (cur === null || next > cur) this._state.bookmark = next;
+    return r;
+  }
+
+  prepare(query) {
+    return new D1PreparedStatement(this, String(query));
+  }
+
+  async batch(statements) {
+    return D1Database.prototype.batch.call(this, statements);
+  }
+
+  /** The latest bookmark this session saw (null before its first query under a constraint). */
+  getBookmark() {
+    const b = this._state.bookmark;
+    return b === SESSION_FIRST_UNCONSTRAINED || b === SESSION_FIRST_PRIMARY ? null : b;
   }
 }
 
@@ -822,4 +877,4 @@ async function getPlatformProxy(options = {}) {
   };
 }
 
-module.exports = { getPlatformProxy, applyMigrations, KVNamespace, D1Database, D1PreparedStatement, R2Bucket, R2Object, R2ObjectBody, R2MultipartUpload, R2Checksums };
+module.exports = { getPlatformProxy, applyMigrations, KVNamespace, D1Database, D1DatabaseSession, D1PreparedStatement, R2Bucket, R2Object, R2ObjectBody, R2MultipartUpload, R2Checksums };

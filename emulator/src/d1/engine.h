@@ -55,6 +55,9 @@ struct StatementInput {
   std::vector<store::sqlite::Value> params;  // bound to the (last) statement, 1-based order
   bool read_only = false;  // refuse any statement that would write (queries sent with GET)
   bool inspect = false;    // ... saying so in /_emu/inspect's words (read())
+  // Rows as arrays in column order (workerd's ROWS_AND_COLUMNS: duplicate column names kept),
+  // with QueryResult::columns; otherwise rows are objects keyed by column name.
+  bool rows_as_arrays = false;
 };
 
 struct Meta {
@@ -69,7 +72,8 @@ struct Meta {
 };
 
 struct QueryResult {
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();  // objects, select order
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();  // objects (or arrays), select order
+  std::vector<std::string> columns;  // the last statement's result columns, also with no rows
   Meta meta;
 };
 

@@ -20,7 +20,8 @@ int64_t value_bytes(const store::sqlite::Value& v) {
 }
 
 // Steps one prepared statement to completion, counting what it read and wrote.
-Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, ResultBudget* budget) {
+Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, ResultBudget* budget,
+                bool arrays = false) {
   int64_t changes_before = c.total_changes();
   int64_t schema_before = 0;
   bool readonly = st.readonly();
@@ -29,7 +30,13 @@ Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, 
     if (!v) return fail(errors::sql(v.error()));
     schema_before = *v;
   }
-  std::vector<std::string> names;
+  std::vector<std::string>& names = out.columns;
+  names.clear();
+  if (want_rows) {  // known once prepared, so a query without rows still names its columns
+    int n = st.column_count();
+    names.reserve(n);
+    for (int i = 0; i < n; ++i) names.push_back(st.column_name(i));
+  }
   int64_t returned = 0;
   for (;;) {
     auto r = st.step();
@@ -37,16 +44,12 @@ Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, 
     if (!*r) break;
     ++returned;
     if (!want_rows) continue;
-    if (names.empty()) {
-      int n = st.column_count();
-      names.reserve(n);
-      for (int i = 0; i < n; ++i) names.push_back(st.column_name(i));
-    }
-    nlohmann::ordered_json row = nlohmann::ordered_json::object();
+    nlohmann::ordered_json row = arrays ? nlohmann::ordered_json::array() : nlohmann::ordered_json::object();
     for (int i = 0; i < static_cast<int>(names.size()); ++i) {
       store::sqlite::Value v = st.column(i);
       if (budget && (budget->bytes -= value_bytes(v)) < 0) return fail(errors::result_too_large(kMaxResultBytes, kMaxResultRows));
-      row[names[i]] = to_json(v);
+      if (arrays) row.emplace_back(to_json(v));
+      else row[names[i]] = to_json(v);
     }
     if (budget && --budget->rows < 0) return fail(errors::result_too_large(kMaxResultBytes, kMaxResultRows));
     out.rows.push_back(std::move(row));
@@ -125,7 +128,7 @@ Result<QueryResult> run_all(Connection& c, const StatementInput& in, bool want_r
       ERA_TRY(step_all(c, st, false, scratch, nullptr));
       accumulate(out.meta, scratch.meta);
     } else {
-      ERA_TRY(step_all(c, st, want_rows, out, budget));
+      ERA_TRY(step_all(c, st, want_rows, out, budget, in.rows_as_arrays));
     }
     ++out.meta.count;
     pos = next;

@@ -71,3 +71,28 @@ test('batch runs in one transaction; exec counts statements', async () => {
   assert.equal(ex.count, 3);
   assert.equal(typeof ex.duration, 'number');
 });
+
+test('raw() keeps duplicate column names and names the columns of an empty result (ROWS_AND_COLUMNS)', async () => {
+  const db = new D1Database(uniqueNs());
+  await db.exec('CREATE TABLE a (id INTEGER, v TEXT); CREATE TABLE b (id INTEGER, w TEXT); INSERT INTO a VALUES (1, \'x\'); INSERT INTO b VALUES (2, \'y\')');
+  const joined = 'SELECT a.id, b.id, a.v FROM a, b';
+  assert.deepEqual(await db.prepare(joined).raw({ columnNames: true }), [['id', 'id', 'v'], [1, 2, 'x']]);
+  assert.deepEqual(await db.prepare(joined).first(), { id: 2, v: 'x' }); // objects: the later id wins, as workerd
+  assert.deepEqual(await db.prepare('SELECT id, v FROM a WHERE id = ?').bind(99).raw({ columnNames: true }), [['id', 'v']]);
+  assert.deepEqual(await db.prepare('SELECT id FROM a WHERE id = 99').raw(), []);
+});
+
+test('withSession(): prepare and batch through a session, bookmarks advance; dump() is refused', async () => {
+  const db = new D1Database(uniqueNs());
+  const session = db.withSession();
+  assert.equal(session.getBookmark(), null); // a constraint, no query yet
+  await session.batch([session.prepare('CREATE TABLE t (n INTEGER)'), session.prepare('INSERT INTO t VALUES (?)').bind(1)]);
+  const first = session.getBookmark();
+  assert.match(first, /^[0-9a-f]{8}-/);
+  assert.deepEqual(await session.prepare('SELECT n FROM t').raw(), [[1]]); // reads its own write
+  assert.ok(session.getBookmark() > first);
+  const resumed = db.withSession(first);
+  assert.equal(resumed.getBookmark(), first);
+  assert.equal(db.withSession('first-primary').getBookmark(), null);
+  await assert.rejects(db.dump(), /^Error: D1_DUMP_ERROR: /);
+});

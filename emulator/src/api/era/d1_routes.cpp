@@ -76,17 +76,37 @@ Result<json> request_object(Call& c) {
   return parse_object(c.body);
 }
 
+// ?resultsFormat=ROWS_AND_COLUMNS (workerd's name): results as {columns, rows: [[...]]}, which
+// keeps duplicate column names and names the columns of an empty result (Workers' raw()).
+// ARRAY_OF_OBJECTS (the default) is the ERA shape: one object per row.
+Result<bool> rows_and_columns(const Call& c) {
+  if (!c.has_query("resultsFormat")) return false;
+  std::string f = c.query("resultsFormat");
+  if (f == "ROWS_AND_COLUMNS") return true;
+  if (f == "ARRAY_OF_OBJECTS") return false;
+  return fail(Error(Code::BAD_REQUEST, "resultsFormat must be ARRAY_OF_OBJECTS (the default) or ROWS_AND_COLUMNS")
+                  .with_details({{"field", "resultsFormat"}}));
+}
+
+ojson results_json(d1::QueryResult& q, bool rows_and_columns) {
+  if (!rows_and_columns) return std::move(q.rows);
+  return ojson{{"columns", std::move(q.columns)}, {"rows", std::move(q.rows)}};
+}
+
 Status d1_query(Services& s, Call& c) {
   ERA_TRY(check_ns(c));
+  auto format = rows_and_columns(c);
+  if (!format) return fail(format.error());
   auto body = request_object(c);
   if (!body) return fail(body.error());
   auto in = statement_from(*body);
   if (!in) return fail(in.error());
   in->read_only = c.req.method == "GET";  // GET never changes state
+  in->rows_as_arrays = *format;
   auto r = s.d1->query(c.ctx, c.ns, *in);
   if (!r) return fail(r.error());
   send_ordered(c.res, ojson{{"success", true},
-                            {"results", std::move(r->rows)},
+                            {"results", results_json(*r, *format)},
                             {"meta", meta_json(r->meta, false)}});
   return {};
 }
@@ -105,6 +125,8 @@ Status d1_exec(Services& s, Call& c) {
 
 Status d1_batch(Services& s, Call& c) {
   ERA_TRY(check_ns(c));
+  auto format = rows_and_columns(c);
+  if (!format) return fail(format.error());
   auto body = parse_object(c.body);
   if (!body) return fail(body.error());
   auto sit = body->find("statements");
@@ -120,6 +142,7 @@ Status d1_batch(Services& s, Call& c) {
           d1::errors::bad_batch("statement " + std::to_string(i) + " must be an object {sql, params}"), i));
     auto in = statement_from(st);
     if (!in) return fail(d1::errors::at_statement(in.error(), i));
+    in->rows_as_arrays = *format;
     statements.push_back(std::move(*in));
   }
   auto r = s.d1->batch(c.ctx, c.ns, statements);
@@ -127,7 +150,7 @@ Status d1_batch(Services& s, Call& c) {
   ojson results = ojson::array();
   for (auto& q : *r)
     results.push_back(ojson{{"success", true},
-                            {"results", std::move(q.rows)},
+                            {"results", results_json(q, *format)},
                             {"meta", meta_json(q.meta, false)}});
   send_ordered(c.res, ojson{{"success", true}, {"results", std::move(results)}});
   return {};
