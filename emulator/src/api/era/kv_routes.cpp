@@ -49,15 +49,34 @@ Result<std::optional<int64_t>> int_option(Call& c, const json& body, const char*
   return std::optional<int64_t>{};
 }
 
-// cacheTtl / cache_ttl (seconds, >= 30): how long this location keeps what it read.
-Result<int64_t> cache_ttl_option(Call& c) {
-  const char* name = c.has_query("cacheTtl") ? "cacheTtl" : c.has_query("cache_ttl") ? "cache_ttl" : nullptr;
-  if (!name) return kv::kDefaultCacheTtlS;
-  std::string raw = c.query(name);
+// A cacheTtl given as text (seconds, >= 30), checked with KV's own messages.
+Result<int64_t> parse_cache_ttl(const std::string& raw, const char* name) {
   auto v = parse_int(raw, name);
   if (!v) return fail(kv::errors::cache_ttl_too_small(raw.substr(0, 40)));
   if (auto err = kv::validate_cache_ttl(*v, raw)) return fail(*err);
   return *v;
+}
+
+// cacheTtl / cache_ttl (seconds, >= 30): how long this location keeps what it read.
+Result<int64_t> cache_ttl_option(Call& c) {
+  const char* name = c.has_query("cacheTtl") ? "cacheTtl" : c.has_query("cache_ttl") ? "cache_ttl" : nullptr;
+  if (!name) return kv::kDefaultCacheTtlS;
+  return parse_cache_ttl(c.query(name), name);
+}
+
+// A write's expiration from `body` (JSON route) or the query string: "expiration" (absolute
+// seconds) and the TTL (`ttl_field` in the body, `ttl_query` in the query string), resolved
+// against the request's clock.
+Result<int64_t> expiration_option(Call& c, const json& body, const char* ttl_field,
+                                  const char* ttl_query) {
+  kv::ExpirationInput exp;
+  auto e = int_option(c, body, "expiration", "expiration", exp.expiration_raw);
+  if (!e) return fail(e.error());
+  exp.expiration = *e;
+  auto t = int_option(c, body, ttl_field, ttl_query, exp.ttl_raw);
+  if (!t) return fail(t.error());
+  exp.ttl = *t;
+  return kv::resolve_expiration(exp, c.ctx.now_ms);
 }
 
 Status kv_get(Services& s, Call& c) {
@@ -90,15 +109,8 @@ Status kv_put(Services& s, Call& c) {
   if (!vit->is_string()) return fail(kv::errors::invalid_value());
   kv::PutOptions opts;
   if (auto m = body->find("metadata"); m != body->end()) opts.metadata = *m;
-  kv::ExpirationInput exp;
-  auto e = int_option(c, *body, "expiration", "expiration", exp.expiration_raw);
-  if (!e) return fail(e.error());
-  exp.expiration = *e;
   const char* ttl_field = body->contains("expirationTtl") ? "expirationTtl" : "expiration_ttl";
-  auto t = int_option(c, *body, ttl_field, "expiration_ttl", exp.ttl_raw);
-  if (!t) return fail(t.error());
-  exp.ttl = *t;
-  auto resolved = kv::resolve_expiration(exp, c.ctx.now_ms);
+  auto resolved = expiration_option(c, *body, ttl_field, "expiration_ttl");
   if (!resolved) return fail(resolved.error());
   opts.expiration = *resolved;
   ERA_TRY(s.kv->put(c.ctx, c.ns, c.key, vit->get_ref<const std::string&>(), opts));
@@ -177,16 +189,8 @@ Status kv_raw_put(Services& s, Call& c) {
       return fail(Code::INVALID_JSON, std::string(kMetadataHeader) + " is not JSON");
     opts.metadata = std::move(m);
   }
-  kv::ExpirationInput exp;
-  const json none = json::object();
-  auto e = int_option(c, none, "expiration", "expiration", exp.expiration_raw);
-  if (!e) return fail(e.error());
-  exp.expiration = *e;
-  auto t = int_option(c, none, "expirationTtl",
-                      c.has_query("expirationTtl") ? "expirationTtl" : "expiration_ttl", exp.ttl_raw);
-  if (!t) return fail(t.error());
-  exp.ttl = *t;
-  auto resolved = kv::resolve_expiration(exp, c.ctx.now_ms);
+  auto resolved = expiration_option(c, json::object(), "expirationTtl",
+                                    c.has_query("expirationTtl") ? "expirationTtl" : "expiration_ttl");
   if (!resolved) return fail(resolved.error());
   opts.expiration = *resolved;
   ERA_TRY(s.kv->put(c.ctx, c.ns, c.key, c.body, opts));
@@ -216,10 +220,8 @@ Status kv_bulk_get(Services& s, Call& c) {
   }
   kv::GetOptions opts;
   if (auto it = body->find("cacheTtl"); it != body->end() && !it->is_null()) {
-    std::string raw = it->is_string() ? it->get<std::string>() : it->dump();
-    auto v = parse_int(raw, "cacheTtl");
-    if (!v) return fail(kv::errors::cache_ttl_too_small(raw.substr(0, 40)));
-    if (auto err = kv::validate_cache_ttl(*v, raw)) return fail(*err);
+    auto v = parse_cache_ttl(it->is_string() ? it->get<std::string>() : it->dump(), "cacheTtl");
+    if (!v) return fail(v.error());
     opts.cache_ttl_s = *v;
   }
   json out = json::object();
