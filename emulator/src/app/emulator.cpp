@@ -249,6 +249,7 @@ void Emulator::stop() {
   // query timeout.
   impl_->d1->interrupt("the emulator shutting down");
   // Stops accepting and closes connections; handlers in flight finish before serve() returns.
+  impl_->events.close();  // long-polls answer now instead of holding stop() up
   impl_->server->stop();
   if (impl_->serve_thread.joinable()) impl_->serve_thread.join();
   if (impl_->sweep_thread.joinable()) impl_->sweep_thread.join();
