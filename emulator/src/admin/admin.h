@@ -119,10 +119,26 @@ class Admin {
                               const std::optional<std::filesystem::path>& base_dir);
 
   // Authoritative reads: no faults, no propagation, no events (admin/inspect.cpp).
+  // Every namespace with data: {kv: [{name, keys, bytes}], r2: [{name, objects, bytes,
+  // uploads}], d1: [{name, tables, bytes}]} (the inspector's and scripts' overview).
+  Result<nlohmann::json> inspect_summary();
   Result<nlohmann::json> inspect_kv(std::string_view ns);
-  // nullopt when the key is missing or expired.
-  Result<std::optional<nlohmann::json>> inspect_kv_key(std::string_view ns, std::string_view key);
+  // One page of keys in order, as `location` sees them: {keys: [...], cursor?, list_complete}.
+  Result<nlohmann::json> inspect_kv_page(std::string_view ns, const std::string& prefix,
+                                         const std::string& cursor, int limit, const std::string& location);
+  // nullopt when the key is missing or expired (at `location`; "local" is where writes land).
+  Result<std::optional<nlohmann::json>> inspect_kv_key(std::string_view ns, std::string_view key,
+                                                       const std::string& location = "local");
+  // Edits from the inspector: written like a seed (visible everywhere at once, no fault rules,
+  // no events), under the shared state lock.
+  Status inspect_kv_put(std::string_view ns, std::string_view key, std::string_view value,
+                        const std::optional<nlohmann::json>& metadata, int64_t expiration);
+  Status inspect_kv_delete(std::string_view ns, std::string_view key);
+  Status inspect_r2_delete(std::string_view bucket, std::string_view key);
   Result<nlohmann::json> inspect_r2(std::string_view bucket);
+  // One page: {objects, delimitedPrefixes, truncated, cursor?, uploads: [{key, uploadId, initiated}]}.
+  Result<nlohmann::json> inspect_r2_page(std::string_view bucket, const std::string& prefix,
+                                         const std::string& delimiter, const std::string& cursor, int limit);
   Result<std::optional<nlohmann::json>> inspect_r2_key(std::string_view bucket,
                                                        std::string_view key, bool with_body);
   Result<nlohmann::json> inspect_d1(std::string_view ns);

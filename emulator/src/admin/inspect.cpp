@@ -1,5 +1,7 @@
 // Authoritative reads for /_emu/inspect: the engines' real state, read under the shared lock
 // (so never half a reset), with no fault rules and no event records.
+#include <filesystem>
+#include <map>
 #include <shared_mutex>
 
 #include "admin/admin.h"
@@ -10,6 +12,7 @@
 #include "d1/engine.h"
 #include "kv/engine.h"
 #include "r2/engine.h"
+#include "store/paths.h"
 
 namespace era::admin {
 using json = nlohmann::json;
@@ -53,6 +56,118 @@ Status check_ns(std::string_view ns) {
 
 }  // namespace
 
+Result<json> Admin::inspect_summary() {
+  std::shared_lock lock(lock_);
+  OpContext ctx = read_ctx(d_.clock);
+  struct Sum {
+    uint64_t count = 0, bytes = 0;
+  };
+  std::map<std::string, Sum> kv, r2;
+  ResourceFilter f;
+  f.type = "kv";
+  ERA_TRY(d_.kv.list_resources(ctx, f, [&](Resource&& r) {
+    auto& e = kv[r.ns];
+    ++e.count;
+    e.bytes += r.size.value_or(0);
+  }));
+  f.type = "r2";
+  ERA_TRY(d_.r2.list_resources(ctx, f, [&](Resource&& r) {
+    auto& e = r2[r.ns];
+    ++e.count;
+    e.bytes += r.size.value_or(0);
+  }));
+  auto buckets = d_.r2.list_buckets();  // empty ones made through S3 too
+  if (!buckets) return fail(buckets.error());
+  for (const auto& b : *buckets) r2.try_emplace(b.name);
+  json out = {{"kv", json::array()}, {"r2", json::array()}, {"d1", json::array()}};
+  for (const auto& [name, s] : kv) out["kv"].push_back({{"name", name}, {"keys", s.count}, {"bytes", s.bytes}});
+  for (const auto& [name, s] : r2) {
+    auto uploads = d_.r2.list_uploads(ctx, name, "");
+    out["r2"].push_back({{"name", name}, {"objects", s.count}, {"bytes", s.bytes},
+                         {"uploads", uploads ? uploads->size() : 0}});
+  }
+  for (const auto& name : d_.d1.namespaces()) {
+    auto tables = d_.d1.tables(name);
+    std::error_code ec;
+    auto bytes = std::filesystem::file_size(d_.paths.d1_db(name), ec);
+    out["d1"].push_back({{"name", name}, {"tables", tables ? tables->size() : 0}, {"bytes", ec ? 0 : bytes}});
+  }
+  return out;
+}
+
+Result<json> Admin::inspect_kv_page(std::string_view ns, const std::string& prefix, const std::string& cursor,
+                                    int limit, const std::string& location) {
+  ERA_TRY(check_ns(ns));
+  std::shared_lock lock(lock_);
+  OpContext ctx = read_ctx(d_.clock);
+  ctx.location = location;
+  kv::ListOptions opts;
+  opts.prefix = prefix;
+  opts.cursor = cursor;
+  opts.limit = limit;
+  auto page = d_.kv.list(ctx, ns, opts);
+  if (!page) return fail(page.error());
+  json keys = json::array();
+  for (const auto& k : page->keys) {
+    auto e = d_.kv.get(ctx, ns, k.name);
+    if (!e) return fail(e.error());
+    if (!*e) continue;
+    json j = kv_json(k.name, **e);
+    j.erase("value");  // a page lists keys; the value is one more request away
+    keys.push_back(std::move(j));
+  }
+  json out = {{"namespace", std::string(ns)}, {"location", location}, {"keys", std::move(keys)},
+              {"list_complete", page->list_complete}};
+  if (!page->list_complete) out["cursor"] = page->cursor;
+  return out;
+}
+
+Status Admin::inspect_kv_put(std::string_view ns, std::string_view key, std::string_view value,
+                             const std::optional<json>& metadata, int64_t expiration) {
+  std::shared_lock lock(lock_);
+  kv::PutOptions opts;
+  opts.metadata = metadata;
+  opts.expiration = expiration;
+  opts.everywhere = true;
+  return d_.kv.put(read_ctx(d_.clock), ns, key, value, opts);
+}
+
+Status Admin::inspect_kv_delete(std::string_view ns, std::string_view key) {
+  std::shared_lock lock(lock_);
+  return d_.kv.del(read_ctx(d_.clock), ns, key);
+}
+
+Status Admin::inspect_r2_delete(std::string_view bucket, std::string_view key) {
+  std::shared_lock lock(lock_);
+  return d_.r2.del(read_ctx(d_.clock), bucket, key);
+}
+
+Result<json> Admin::inspect_r2_page(std::string_view bucket, const std::string& prefix, const std::string& delimiter,
+                                    const std::string& cursor, int limit) {
+  ERA_TRY(check_ns(bucket));
+  std::shared_lock lock(lock_);
+  OpContext ctx = read_ctx(d_.clock);
+  r2::ListOptions opts;
+  opts.prefix = prefix;
+  opts.delimiter = delimiter;
+  opts.cursor = cursor;
+  opts.limit = limit;
+  auto page = d_.r2.list(ctx, bucket, opts);
+  if (!page) return fail(page.error());
+  json objects = json::array();
+  for (const auto& m : page->objects) objects.push_back(r2_json(m));
+  json uploads = json::array();
+  auto ups = d_.r2.list_uploads(ctx, bucket, prefix);
+  if (!ups) return fail(ups.error());
+  for (const auto& u : *ups)
+    uploads.push_back({{"key", u.key}, {"uploadId", u.upload_id}, {"initiated", core::iso8601_ms(u.created_ms)}});
+  json out = {{"bucket", std::string(bucket)}, {"objects", std::move(objects)},
+              {"delimitedPrefixes", page->delimited_prefixes}, {"truncated", page->truncated},
+              {"uploads", std::move(uploads)}};
+  if (page->truncated) out["cursor"] = page->cursor;
+  return out;
+}
+
 Result<json> Admin::inspect_kv(std::string_view ns) {
   ERA_TRY(check_ns(ns));
   std::shared_lock lock(lock_);
@@ -74,10 +189,13 @@ Result<json> Admin::inspect_kv(std::string_view ns) {
   return json{{"namespace", std::string(ns)}, {"count", keys.size()}, {"keys", std::move(keys)}};
 }
 
-Result<std::optional<json>> Admin::inspect_kv_key(std::string_view ns, std::string_view key) {
+Result<std::optional<json>> Admin::inspect_kv_key(std::string_view ns, std::string_view key,
+                                                  const std::string& location) {
   ERA_TRY(check_ns(ns));
   std::shared_lock lock(lock_);
-  auto e = d_.kv.get(read_ctx(d_.clock), ns, key);
+  OpContext ctx = read_ctx(d_.clock);
+  ctx.location = location;
+  auto e = d_.kv.get(ctx, ns, key);
   if (!e) return fail(e.error());
   if (!*e) return std::optional<json>{};
   return std::optional<json>(kv_json(std::string(key), **e));
