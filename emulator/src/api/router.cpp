@@ -19,6 +19,8 @@ Route& Router::add(Route r) {
     }
   }
   if (p.starts_with('/')) p.remove_prefix(1);
+  // "/_emu/ui/": a trailing slash is a last, empty segment, so "/_emu/ui" stays a different path.
+  const bool trailing_slash = !p.empty() && p.back() == '/';
   while (!p.empty()) {
     size_t slash = p.find('/');
     std::string_view seg = p.substr(0, slash);
@@ -34,6 +36,7 @@ Route& Router::add(Route r) {
     if (slash == std::string_view::npos) break;
     p.remove_prefix(slash + 1);
   }
+  if (trailing_slash) r.segments.push_back(Route::Segment{});
   return routes_.emplace_back(std::move(r));
 }
 

@@ -22,9 +22,15 @@ bool is_link(std::string_view path) { return path.starts_with("/public/") || pat
 // The S3-compatible endpoint: SigV4 is its authentication (api/s3/routes.cpp), errors are XML.
 bool is_s3(std::string_view path) { return path == "/s3" || path.starts_with("/s3/"); }
 
+// The web inspector's static files (and the redirects to them) hold no data: the page asks for
+// the token and sends it with every call it makes.
+bool is_ui(std::string_view path) { return path == "/" || path == "/_emu/ui" || path.starts_with("/_emu/ui/"); }
+
 // Public-bucket and signed-URL routes carry their own authorization, S3 its signatures; the API
 // token is not asked.
-bool is_token_free(std::string_view path) { return path == "/_emu/health" || is_link(path) || is_s3(path); }
+bool is_token_free(std::string_view path) {
+  return path == "/_emu/health" || is_link(path) || is_s3(path) || is_ui(path);
+}
 
 // Errors before a route is chosen, in the protocol the path speaks.
 void deny(const Request& req, Response& res, const Error& e) {

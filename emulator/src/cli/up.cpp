@@ -129,6 +129,7 @@ int run_up(UpArgs& a) {
   if (!emu) return 1;
   log::info("serving ", emu->url(), " with data in ", emu->data_dir(),
             o.memory ? " (memory: removed at exit)" : "");
+  if (o.control) log::info("inspector: ", emu->url(), "/_emu/ui/");
   std::printf("ERA_STORAGE_URL=%s\n", emu->url().c_str());
   std::fflush(stdout);
   if (a.exit_with_parent) watch_parent(parent);
@@ -271,7 +272,8 @@ void add_server_options(CLI::App* up, const std::shared_ptr<UpArgs>& args) {
                  "process: survive kill -9 of era-emu (default); full: also fsync every commit for power loss")
       ->capture_default_str()->check(CLI::IsMember({"process", "full"}));
   up->add_option("--token", o.token, "Require 'Authorization: Bearer TOKEN' on every route but /_emu/health and the /public/ and /signed/ links (or ERA_EMU_TOKEN)");
-  up->add_flag("!--no-control", o.control, "Disable the /_emu control API (health stays)");
+  up->add_flag("!--no-control", o.control,
+               "Disable the /_emu control API and the web inspector at /_emu/ui/ (health stays)");
   up->add_option("--threads", o.threads,
                  "Handler threads for requests that may block (D1, R2, writes): how many run at once. "
                  "KV reads, health and idle or slow connections hold none (a latency fault waits on "
@@ -339,7 +341,8 @@ void add_server_options(CLI::App* up, const std::shared_ptr<UpArgs>& args) {
 void setup_up(CLI::App& app) {
   auto args = std::make_shared<UpArgs>();
   auto* up = app.add_subcommand("up", "Start the emulator and serve the ERA storage API until SIGINT/SIGTERM.\n"
-                                      "Prints ERA_STORAGE_URL=http://HOST:PORT on stdout when ready; logs go to stderr.");
+                                      "Prints ERA_STORAGE_URL=http://HOST:PORT on stdout when ready; logs go to stderr.\n"
+                                      "Open http://HOST:PORT/_emu/ui/ in a browser for the web inspector (docs/inspector.md).");
   add_server_options(up, args);
   up->add_flag("--exit-with-parent", args->exit_with_parent,
                "Stop (as on SIGTERM, removing a --memory dir) when the process that started era-emu "

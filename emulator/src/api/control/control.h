@@ -13,5 +13,6 @@ void add_snapshot_routes(Router& r, Services& s);  // control/snapshots.cpp
 void add_seed_routes(Router& r, Services& s);      // control/seed.cpp
 void add_inspect_routes(Router& r, Services& s);   // control/inspect.cpp
 void add_config_routes(Router& r, Services& s);    // control/config.cpp (/_emu/config, /_emu/migrate)
+void add_ui_routes(Router& r, Services& s);        // control/ui.cpp (/_emu/ui/, the web inspector)
 
 }  // namespace era::api

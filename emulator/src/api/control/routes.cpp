@@ -6,6 +6,7 @@ namespace era::api {
 // Areas whose collaborators are missing (a partial composition, e.g. a unit test) are skipped.
 void add_control_routes(Router& r, Services& s) {
   add_time_routes(r, s);
+  add_ui_routes(r, s);
   if (s.catalog) add_config_routes(r, s);
   if (s.faults) add_fault_routes(r, s);
   if (s.events) add_event_routes(r, s);
