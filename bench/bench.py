@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -1223,6 +1224,81 @@ class Bench:
 # -------------------------------------------------------------------- raw transfers
 
 
+# ---- the web inspector ---------------------------------------------------------------
+
+INSPECTOR_LOAD = ["/_emu/ui/", "/_emu/ui/app.css", "/_emu/ui/app.js", "/_emu/time", "/_emu/inspect",
+                  "/_emu/config", "/_emu/faults", "/_emu/snapshots"]
+
+
+def inspector_page_load(url: str, n: int, mode: str) -> dict:
+    """What opening the inspector costs: every request the overview makes, on one keep-alive
+    connection, in order (a browser runs some in parallel, so this is an upper bound)."""
+    res = {"case": "inspector_page_load", "group": "inspector", "mode": mode, "status": "ok", "runs_n": n,
+           "desc": f"the inspector's overview: {len(INSPECTOR_LOAD)} requests (page, script, styles, data), sequential"}
+    times, size = [], 0
+    try:
+        for _ in range(n):
+            cl = Client(url)
+            t0 = time.perf_counter()
+            total = 0
+            for path in INSPECTOR_LOAD:
+                st, data = cl.request("GET", path)
+                expect_2xx(st, data, f"inspector GET {path}")
+                total += len(data)
+            times.append((time.perf_counter() - t0) * 1000)
+            cl.close()
+            size = total
+        res["ms"] = {"median": median(times), "p90": percentile(times, 90), **spread(times)}
+        res["bytes"] = size
+        res["target"] = ("ms_max", 200)
+        log(f"  inspector page load: {res['ms']['median']:.1f} ms for {size / 1024:.0f} KiB")
+    except (BenchError, OSError) as e:
+        res["status"], res["error"] = "fail", str(e)
+    return res
+
+
+class InspectorOpen:
+    """The Events view left open: a long-poll on /_emu/events/live, /_emu/stats every 2 s and
+    /_emu/time every second, as the page does, until stop()."""
+
+    def __init__(self, url: str):
+        self.url, self.stop_flag, self.threads, self.calls = url, threading.Event(), [], 0
+
+    def _loop(self, path_fn, pause, on_body=None):
+        cl = Client(self.url, timeout=30)
+        while not self.stop_flag.is_set():
+            try:
+                st, data = cl.request("GET", path_fn())
+                self.calls += 1
+                if on_body and st == 200:
+                    on_body(data)
+            except (OSError, ValueError):
+                pass
+            self.stop_flag.wait(pause)
+        cl.close()
+
+    def start(self):
+        since = {"n": 0}
+
+        def live():  # nothing matches service=d1 here: each call waits its 2 s, as an idle page's does
+            return f"/_emu/events/live?since={since['n']}&wait_ms=2000&service=d1"
+
+        def advance(data):
+            since["n"] = json.loads(data)["next"]
+
+        for fn, pause, cb in ((live, 0, advance), (lambda: "/_emu/stats?seconds=120", 2, None),
+                              (lambda: "/_emu/time", 1, None)):
+            t = threading.Thread(target=self._loop, args=(fn, pause, cb), daemon=True)
+            t.start()
+            self.threads.append(t)
+        return self
+
+    def stop(self):
+        self.stop_flag.set()
+        for t in self.threads:
+            t.join(timeout=5)
+
+
 def _stream_put(url, path, src, size) -> float:
     u = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
@@ -1448,6 +1524,13 @@ def markdown(results: dict) -> str:
                          f"spawn overhead {fmt(r.get('spawn_overhead_ms'), 2)} ms |")
             else:
                 L.append(f"| {r['mode']} | start-up | {r['status']} | | | {r.get('error', r.get('note', ''))} |")
+        elif r["group"] == "inspector":
+            if r.get("ms"):
+                L.append(f"| {r['mode']} | inspector page load ({len(INSPECTOR_LOAD)} requests, {fmt(r.get('bytes', 0) / 1024, 0)} KiB) | "
+                         f"{fmt(r['ms']['median'], 1)} ms | p90 {fmt(r['ms']['p90'], 1)} ms | "
+                         f"{fmt(r['ms']['min'], 1)}–{fmt(r['ms']['max'], 1)} ms | n={r['runs_n']}, sequential on one connection |")
+            else:
+                L.append(f"| {r['mode']} | inspector page load | {r['status']} | | | {r.get('error', '')} |")
         elif r["group"] == "control":
             if r.get("ms"):
                 extra = f"create {fmt(r.get('create_ms'), 2)} ms; " if r.get("create_ms") is not None else ""
@@ -1561,7 +1644,7 @@ def parse_args(argv):
     ap.add_argument("--cases", default=None,
                     help="comma list of glob patterns over case names (e.g. 'kv_*,nginx_*'); "
                          "startup/reset/helpers/memory/big always run unless --skip names them")
-    ap.add_argument("--skip", default="", help="comma list of: startup,reset,helpers,big,s3,ceiling")
+    ap.add_argument("--skip", default="", help="comma list of: startup,reset,helpers,big,s3,ceiling,inspector")
     ap.add_argument("--runs", type=int, default=None, help="measured wrk runs per case (default 3)")
     ap.add_argument("--duration", type=float, default=None, help="seconds per measured wrk run (default 10)")
     ap.add_argument("--warmup", type=float, default=None, help="warm-up seconds before each run (default 2)")
@@ -1734,6 +1817,25 @@ def main(argv=None):
                 if "s3" not in a.skip:
                     results["cases"].extend(b.s3_transfers(url, mode, 5 if a.smoke else 40,
                                                            a.big_n, a.big_mib))
+                if "inspector" not in a.skip:
+                    results["cases"].append(inspector_page_load(url, 5 if a.smoke else 50, mode))
+                    # KV GET with the inspector's Events view open, against the same case without.
+                    kv = next((c for c in b.emu_cases() if c.name == "kv_get_c64"), None)
+                    if kv:
+                        base = b.run_case(kv, url, mode)
+                        watcher = InspectorOpen(url).start()
+                        try:
+                            opened = b.run_case(kv, url, mode)
+                        finally:
+                            watcher.stop()
+                        opened["case"] = "kv_get_c64_inspector_open"
+                        opened["desc"] = "KV GET, 64 connections, with the inspector's Events view open (long-poll, stats, clock)"
+                        if base.get("rps") and opened.get("rps"):
+                            opened["vs_closed"] = round(opened["rps"]["median"] / base["rps"]["median"], 3)
+                            log(f"  inspector open: KV GET at {100 * opened['vs_closed']:.0f}% of the closed run "
+                                f"({watcher.calls} inspector calls)")
+                        opened["target"] = None
+                        results["cases"].extend([base | {"case": "kv_get_c64_inspector_closed", "target": None}, opened])
                 if "big" not in a.skip:
                     key = f"/api/r2/{b.run_tag}raw/big-{a.big_mib}mib"
                     results["cases"].append(b.big_transfers(url, key, key, a.big_n, a.big_mib * MiB,
