@@ -381,9 +381,36 @@ async function r2Objects(bucket, params, token) {
       cursor ? h('button', { class: 'secondary', onclick: () => (location.hash = to(prefix)) }, 'First page') : null,
       page.cursor ? h('button', { onclick: () => (location.hash = to(prefix, page.cursor)) }, 'Next page') : null,
       resetButton('r2', bucket)),
+    h('h3', {}, 'Upload or replace an object'),
+    r2Uploader(bucket, prefix),
     h('h3', {}, 'Multipart uploads in progress'),
     table(['Key', 'Upload ID', 'Initiated'], page.uploads.map((u) => h('tr', {}, h('td', {}, h('code', {}, u.key)), h('td', {}, h('code', {}, u.uploadId)), h('td', {}, u.initiated))), 'None.'),
   );
+}
+
+// An upload goes through the binary R2 route like any client's (so fault rules and events apply).
+function r2Uploader(bucket, prefix, fixedKey) {
+  const form = h('form', {
+    class: 'inline',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      const file = form.file.files[0];
+      if (!file) return notify('Choose a file', true);
+      const key = fixedKey || form.key.value.trim() || `${prefix}${file.name}`;
+      const headers = { 'content-type': file.type || 'application/octet-stream' };
+      const token = sessionStorage.getItem(TOKEN_KEY);
+      if (token) headers.authorization = `Bearer ${token}`;
+      const res = await fetch(`/api/r2/${enc(bucket)}/${encKey(key)}`, { method: 'PUT', headers, body: file });
+      if (!res.ok) return notify(`upload failed: ${res.status} ${await res.text()}`, true);
+      notify(`uploaded ${key}`);
+      location.hash = `#/r2/${enc(bucket)}/${enc(key)}`;
+      render();
+    },
+  },
+  h('label', {}, 'File', h('input', { type: 'file', name: 'file', required: true })),
+  fixedKey ? null : h('label', {}, 'Key (default: folder + file name)', h('input', { name: 'key', placeholder: `${prefix}name.ext`, size: 30 })),
+  h('button', { type: 'submit' }, fixedKey ? 'Replace' : 'Upload'));
+  return form;
 }
 
 async function r2Object(bucket, key) {
@@ -411,6 +438,8 @@ async function r2Object(bucket, key) {
           if (await guarded(() => api('DELETE', `/_emu/inspect/r2/${enc(bucket)}/${enc(key)}`), `deleted ${key}`) !== undefined) location.hash = `#/r2/${enc(bucket)}`;
         },
       }, 'Delete object')),
+    h('h3', {}, 'Replace with a file'),
+    r2Uploader(bucket, '', key),
     h('h3', {}, 'Preview'),
     preview,
   );

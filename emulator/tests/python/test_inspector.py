@@ -105,6 +105,13 @@ def test_browse_drive_and_watch(browser, emu):
     expect(page.locator(".preview img")).to_be_visible()
     expect(page.locator("table")).to_contain_text('"contentType":"image/png"')
     shot(page, "r2-object")
+    # Upload a new object into the folder from the page.
+    page.goto(emu.url + "/_emu/ui/#/r2/media?prefix=notes%2F")
+    expect(page.get_by_role("heading", name="Upload or replace an object")).to_be_visible()
+    page.get_by_label("File", exact=True).set_input_files({"name": "todo.txt", "mimeType": "text/plain", "buffer": b"buy milk"})
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator(".preview pre")).to_have_text("buy milk")
+    assert emu.request("GET", "/api/r2/media/notes/todo.txt")[1] == b"buy milk"
 
     # D1: tables with row counts, rows, the SQL console.
     page.get_by_role("navigation").get_by_role("link", name="D1").click()
