@@ -91,7 +91,35 @@ TEST_CASE("d1 http: exec returns meta only, with count for several statements", 
   json b = body_json(bad);
   CHECK(b["statement_index"] == 1);
   CHECK_THAT(b["details"].get<std::string>(), Catch::StartsWith("D1_ERROR: no such table: missing") && Catch::EndsWith(": SQLITE_ERROR"));
-  CHECK(query(e, "app", "SELECT count(*) AS n FROM t")["results"][0]["n"] == 3);
+  // All or nothing, as D1 (issue 18, item 1): the INSERT before the failing one is undone.
+  CHECK(query(e, "app", "SELECT count(*) AS n FROM t")["results"][0]["n"] == 2);
+
+  // The issue's case: a UNIQUE violation in the third statement leaves no row at all.
+  query(e, "app", "CREATE TABLE u (v TEXT UNIQUE)");
+  auto dup = e.post_json("/api/storage/d1/app/exec",
+                         {{"sql", "INSERT INTO u VALUES ('x'); INSERT INTO u VALUES ('y'); INSERT INTO u VALUES ('x')"}});
+  CHECK(dup->status == 400);
+  CHECK(body_json(dup)["statement_index"] == 2);
+  CHECK(query(e, "app", "SELECT count(*) AS n FROM u")["results"][0]["n"] == 0);
+}
+
+// workerd's SQLite limits (src/workerd/util/sqlite.c++: SQLITE_LIMIT_COMPOUND_SELECT 5,
+// SQLITE_LIMIT_EXPR_DEPTH 100), which D1 shares (issue 18, item 2).
+TEST_CASE("d1 http: compound SELECT is limited to 5 terms, expressions to depth 100", "[d1][http][limits]") {
+  Emu e;
+  std::string five = "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5";
+  CHECK(query(e, "lim", five)["results"].size() == 5);
+  auto six = e.post_json("/api/storage/d1/lim/query", {{"sql", five + " UNION ALL SELECT 6"}});
+  CHECK(six->status == 400);
+  CHECK_THAT(body_json(six)["details"].get<std::string>(), Catch::Contains("too many terms in compound SELECT"));
+  std::string deep = "SELECT 1";
+  for (int i = 0; i < 150; ++i) deep += " + 1";
+  auto d = e.post_json("/api/storage/d1/lim/query", {{"sql", deep}});
+  CHECK(d->status == 400);
+  CHECK_THAT(body_json(d)["details"].get<std::string>(), Catch::Contains("Expression tree is too large"));
+  std::string ok = "SELECT 1";
+  for (int i = 0; i < 50; ++i) ok += " + 1";
+  CHECK(query(e, "lim", ok + " AS n")["results"][0]["n"] == 51);
 }
 
 TEST_CASE("d1 http: SQL errors are 400 with D1's text in details", "[d1][http][errors]") {

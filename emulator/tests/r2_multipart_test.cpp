@@ -99,9 +99,9 @@ TEST_CASE("r2 multipart: each error", "[r2][multipart]") {
          400, "R2_ENTITY_TOO_SMALL");
   expect(complete(emu, path, id, json::array({{{"partNumber", 1}, {"etag", "0000"}}})), 400, "R2_INVALID_PART");
   expect(complete(emu, path, id, json::array({{{"partNumber", 7}, {"etag", small1}}})), 400, "R2_INVALID_PART");
-  expect(complete(emu, path, id, json::array()), 400, "R2_INVALID_PART");
+  // Out of order: joined by number as workerd does, so part 1 (small, non-trailing) is what fails.
   expect(complete(emu, path, id, json::array({{{"partNumber", 2}, {"etag", small2}}, {{"partNumber", 1}, {"etag", small1}}})),
-         400, "R2_INVALID_PART_ORDER");
+         400, "R2_ENTITY_TOO_SMALL");
   expect(emu.post_json(path + "?uploadId=" + id, {{"parts", "x"}}), 400, "INVALID_BODY");
   expect(complete(emu, path, "nope", json::array({{{"partNumber", 1}, {"etag", small1}}})), 404, "R2_NO_SUCH_UPLOAD");
   expect(complete(emu, "/api/r2/b/other-key", id, json::array({{{"partNumber", 1}, {"etag", small1}}})), 404,
@@ -126,10 +126,33 @@ TEST_CASE("r2 multipart: each error", "[r2][multipart]") {
   expect(r, 400, "R2_INVALID_PART");
   CHECK(emu.get(path)->status == 404);
 
-  // abort: the upload is gone afterwards
+  // abort: the upload is gone afterwards; aborting it again succeeds, as workerd's abort()
   CHECK(emu.del(path + "?uploadId=" + id)->status == 204);
-  expect(emu.del(path + "?uploadId=" + id), 404, "R2_NO_SUCH_UPLOAD");
+  CHECK(emu.del(path + "?uploadId=" + id)->status == 204);
   expect(emu.put_raw(path + "?uploadId=" + id + "&partNumber=1", "x"), 404, "R2_NO_SUCH_UPLOAD");
+}
+
+// issue 18, item 9: workerd's R2MultipartUpload.complete() joins parts by number whatever their
+// order in the list, and completes an upload with no parts as an empty object.
+TEST_CASE("r2 multipart: parts in any order, and no parts, complete as the Workers binding does", "[r2][multipart]") {
+  Emu emu;
+  const std::string path = "/api/r2/b/unordered";
+  std::string id = create(emu, path);
+  std::string a = part(emu, path, id, 1, pattern(5 * kMiB, 1));
+  std::string b = part(emu, path, id, 2, "tail");
+  auto r = complete(emu, path, id, json::array({{{"partNumber", 2}, {"etag", b}}, {{"partNumber", 1}, {"etag", a}}}));
+  REQUIRE(r->status == 200);
+  auto got = emu.get(path);
+  CHECK(got->body == pattern(5 * kMiB, 1) + "tail");
+
+  const std::string empty_path = "/api/r2/b/empty";
+  std::string e = create(emu, empty_path);
+  auto done = complete(emu, empty_path, e, json::array());
+  REQUIRE(done->status == 200);
+  CHECK(body_json(done)["size"] == 0);
+  CHECK(body_json(done)["etag"].get<std::string>().ends_with("-0"));
+  CHECK(emu.get(empty_path)->status == 200);
+  CHECK(emu.get(empty_path)->body.empty());
 }
 
 TEST_CASE("r2 multipart: abandoned uploads expire on the virtual clock after 7 days", "[r2][multipart]") {

@@ -144,6 +144,10 @@ static Result<std::unique_ptr<Connection>> open_d1(const fs::path& file) {
               {Limit::variable_number, kMaxBoundParameters},
               {Limit::like_pattern_length, kMaxLikePattern},
               {Limit::function_arg, kMaxFunctionArgs},
+              {Limit::compound_select, kMaxCompoundSelect},
+              {Limit::expr_depth, kMaxExprDepth},
+              {Limit::vdbe_op, kMaxVdbeOps},
+              {Limit::trigger_depth, kMaxTriggerDepth},
               {Limit::attached, 0}};
   auto c = Connection::open(file, o);
   if (!c) return fail(errors::sql(c.error()));
@@ -243,21 +247,22 @@ Result<Meta> Engine::exec(const OpContext& ctx, std::string_view ns, const State
   auto ran = with_db(ns, true, [&](Connection& c) -> Status {
     store::ClockScope now(ctx.now_ms);
     size_t failed_at = 0;
-    auto begin = [&](size_t) -> Status {
-      if (auto b = c.exec_cached("BEGIN IMMEDIATE"); !b) return fail(errors::sql(b.error()));
+    // All or nothing, as D1: a failing statement leaves none of the earlier ones behind
+    // (issue 18, item 1); the error still names the failing statement_index.
+    Result<QueryResult> r = fail(errors::no_statements());
+    Status st = in_transaction(c, [&]() -> Status {
+      r = run_statements(c, input, false, {}, {}, &failed_at);
+      if (!r) return fail(r.error());
       return {};
-    };
-    auto commit = [&](size_t) -> Status {
-      if (auto b = c.exec_cached("COMMIT"); !b) return fail(errors::sql(b.error()));
-      return {};
-    };
-    auto r = run_statements(c, input, false, begin, commit, &failed_at);
-    if (!r) {
-      if (c.in_transaction()) (void)c.exec_cached("ROLLBACK");
-      Error e = r.error();
-      if (e.code != Code::D1_SQL_ERROR || e.details.value("details", "") !=
-                                              "D1_ERROR: No SQL statements detected.")
-        e = errors::at_statement(std::move(e), failed_at);
+    });
+    if (!st) {
+      Error e = st.error();
+      if (!r) {
+        e = r.error();
+        if (e.code != Code::D1_SQL_ERROR || e.details.value("details", "") !=
+                                                "D1_ERROR: No SQL statements detected.")
+          e = errors::at_statement(std::move(e), failed_at);
+      }
       return fail(std::move(e));
     }
     meta = r->meta;

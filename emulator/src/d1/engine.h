@@ -37,6 +37,13 @@ namespace era::d1 {
 
 // D1's limits (cloudflare-storage-semantics.md §3.2), applied to every connection.
 inline constexpr int kMaxBoundParameters = 100;
+// The rest of the sqlite3_limit values workerd's SQLite sets (src/workerd/util/sqlite.c++), which
+// D1's documentation does not list: terms of a compound SELECT, expression depth, program size,
+// trigger recursion (issue 18, item 2).
+inline constexpr int kMaxCompoundSelect = 5;
+inline constexpr int kMaxExprDepth = 100;
+inline constexpr int kMaxVdbeOps = 25000;
+inline constexpr int kMaxTriggerDepth = 10;
 inline constexpr int kMaxSqlLength = 100'000;     // bytes per statement
 inline constexpr int kMaxColumns = 100;
 inline constexpr int kMaxValueBytes = 2'000'000;  // string, BLOB and row size
@@ -94,8 +101,8 @@ class Engine {
   // rows. Params bind to the last statement; an earlier statement with parameters, or a count
   // mismatch, fails. Errors carry D1's text (d1/errors.h); nothing is kept on failure.
   Result<QueryResult> query(const OpContext& ctx, std::string_view ns, const StatementInput& input);
-  // D1's exec: every statement commits on its own; stops at the first failure (whose error
-  // names statement_index; earlier statements stay applied). meta.count = statements run.
+  // D1's exec: the statements run in order as one transaction; the first failure stops them and
+  // undoes them all (its error names statement_index). meta.count = statements run.
   Result<Meta> exec(const OpContext& ctx, std::string_view ns, const StatementInput& input);
   // One transaction for all statements; on failure nothing remains and the error names the
   // failing statement_index.

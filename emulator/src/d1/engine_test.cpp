@@ -304,13 +304,13 @@ TEST_CASE("d1 deadline: a query that never ends is stopped, nothing kept, the da
   REQUIRE_FALSE(b);
   check_timeout(b.error());
   CHECK(b.error().details.value("statement_index", -1) == 1);
-  // exec: statements before the endless one stay (each commits on its own, as D1's exec).
+  // exec: all or nothing too — the insert before the endless statement is undone.
   auto x = engine.exec(ctx, "app", StatementInput{"INSERT INTO t VALUES (3);\n" + forever, {}});
   REQUIRE_FALSE(x);
   check_timeout(x.error());
   auto rows = engine.query(ctx, "app", StatementInput{"SELECT x FROM t ORDER BY x", {}});
   REQUIRE(rows);
-  CHECK(rows->rows == nlohmann::ordered_json::parse("[{\"x\":3}]"));
+  CHECK(rows->rows == nlohmann::ordered_json::array());
 }
 
 TEST_CASE("d1 interrupt: running statements stop at once and say who stopped them", "[d1][timeout]") {
@@ -400,7 +400,7 @@ TEST_CASE("d1 batch: a failing statement rolls the whole batch back and is named
   CHECK((*ok)[3].rows.size() == 3);
 }
 
-TEST_CASE("d1 exec: several statements run in order, stop at the first error", "[d1][exec]") {
+TEST_CASE("d1 exec: several statements run in order; the first error undoes them all", "[d1][exec]") {
   Fixture f;
   auto r = f.engine.exec(f.ctx, "app",
                          StatementInput{"CREATE TABLE a (s TEXT);\n"
@@ -420,14 +420,14 @@ TEST_CASE("d1 exec: several statements run in order, stop at the first error", "
                                           {}});
   REQUIRE_FALSE(bad);
   CHECK(bad.error().details["statement_index"] == 1);
-  // D1's exec: the statement before the failure stays, the one after never ran.
-  CHECK(f.q("SELECT count(*) AS n FROM a").rows[0]["n"] == 3);
+  // D1's exec is all or nothing (issue 18, item 1): the insert before the failure is undone.
+  CHECK(f.q("SELECT count(*) AS n FROM a").rows[0]["n"] == 2);
 
   auto params = f.engine.exec(f.ctx, "app",
                               StatementInput{"INSERT INTO a VALUES ('p'); INSERT INTO a VALUES (?)",
                                              {Value(std::string("q"))}});
   REQUIRE(params);
-  CHECK(f.q("SELECT count(*) AS n FROM a").rows[0]["n"] == 5);
+  CHECK(f.q("SELECT count(*) AS n FROM a").rows[0]["n"] == 4);
   auto early = f.q_err("SELECT ?; SELECT 1", {Value(int64_t(1))});
   CHECK(details(early).find("only the last statement can have parameters") != std::string::npos);
 }

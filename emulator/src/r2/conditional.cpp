@@ -58,8 +58,8 @@ CondResult evaluate(const Conditional& c, const ObjectMeta* object) {
   bool if_modified = !c.uploaded_after || uploaded > trunc(*c.uploaded_after) ||
                      (c.etag_does_not_match && if_none_match);
   // HTTP dates are whole seconds: with second granularity "uploaded < date" means strictly
-  // earlier second; If-Unmodified-Since passes when not modified after the date (<=).
-  if (c.seconds_granularity && c.uploaded_before && !if_unmodified)
+  // earlier second; S3's If-Unmodified-Since passes when not modified after the date (<=).
+  if (c.seconds_granularity && c.unmodified_inclusive && c.uploaded_before && !if_unmodified)
     if_unmodified = uploaded <= trunc(*c.uploaded_before);
 
   if (!if_match || !if_unmodified) return CondResult::failed;

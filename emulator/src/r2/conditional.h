@@ -22,6 +22,9 @@ struct Conditional {
   std::optional<int64_t> uploaded_before;  // If-Unmodified-Since: passes when uploaded < this
   std::optional<int64_t> uploaded_after;   // If-Modified-Since: passes when uploaded > this
   bool seconds_granularity = false;        // true when the dates came from HTTP headers
+  // S3 (RFC 9110): If-Unmodified-Since also passes for an upload in the date's own second
+  // ("not modified after"). The Workers binding's uploadedBefore stays strict (workerd).
+  bool unmodified_inclusive = false;
   bool empty() const {
     return !etag_matches && !etag_does_not_match && !uploaded_before && !uploaded_after;
   }

@@ -201,9 +201,10 @@ class Engine {
                                    std::string_view key, std::string_view upload_id,
                                    uint32_t part_number, BodyWriter&& body,
                                    const Checksums& expected = {});  // BadDigest, like put()
+  // `allow_empty`: no parts makes a 0-byte object (the Workers binding) instead of the S3 error.
   Result<ObjectMeta> complete_multipart(const OpContext& ctx, std::string_view bucket,
                                         std::string_view key, std::string_view upload_id,
-                                        const std::vector<PartRef>& parts);
+                                        const std::vector<PartRef>& parts, bool allow_empty = false);
   Status abort_multipart(const OpContext& ctx, std::string_view bucket, std::string_view key,
                          std::string_view upload_id);
 

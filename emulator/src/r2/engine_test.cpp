@@ -149,7 +149,9 @@ TEST_CASE("r2 conditional: matrix of If-Match/If-None-Match/dates", "[r2][unit][
   c.uploaded_before = 10'000;
   CHECK(eval(c) == CondResult::failed);
   CHECK(eval(c, false) == CondResult::pass);
-  c.seconds_granularity = true;  // same second: unmodified since
+  c.seconds_granularity = true;  // same second: modified after the date's start (workerd)
+  CHECK(eval(c) == CondResult::failed);
+  c.unmodified_inclusive = true;  // S3: not modified after that second
   CHECK(eval(c) == CondResult::pass);
   c.uploaded_before = 9'000;
   CHECK(eval(c) == CondResult::failed);

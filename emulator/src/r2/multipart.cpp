@@ -157,7 +157,7 @@ Result<UploadedPart> Engine::upload_part(const OpContext& ctx, std::string_view 
 
 Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_view bucket,
                                               std::string_view key, std::string_view upload_id,
-                                              const std::vector<PartRef>& refs) {
+                                              const std::vector<PartRef>& refs, bool allow_empty) {
   ERA_TRY(check_target(bucket, key));
   json record;
   {
@@ -168,7 +168,7 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
     if (!*rec) return fail(errors::no_such_upload());
     record = std::move(**rec);
   }
-  if (refs.empty()) return fail(errors::no_parts());
+  if (refs.empty() && !allow_empty) return fail(errors::no_parts());
   struct Chosen {
     uint32_t number;
     std::string blob;
@@ -186,7 +186,7 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
     chosen.push_back({refs[i].number, it->value("blob", ""), it->value("size", uint64_t(0)),
                       it->value("etag", ""), it->value("sealed", false)});
   }
-  const uint64_t first_size = chosen.front().size;
+  const uint64_t first_size = chosen.empty() ? 0 : chosen.front().size;
   for (size_t i = 0; i < chosen.size(); ++i) {
     bool trailing = i + 1 == chosen.size();
     if (!trailing && chosen[i].size < opts_.min_part_bytes)

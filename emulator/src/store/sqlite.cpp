@@ -128,6 +128,9 @@ int limit_id(Limit l) {
     case Limit::function_arg: return SQLITE_LIMIT_FUNCTION_ARG;
     case Limit::attached: return SQLITE_LIMIT_ATTACHED;
     case Limit::compound_select: return SQLITE_LIMIT_COMPOUND_SELECT;
+    case Limit::expr_depth: return SQLITE_LIMIT_EXPR_DEPTH;
+    case Limit::vdbe_op: return SQLITE_LIMIT_VDBE_OP;
+    case Limit::trigger_depth: return SQLITE_LIMIT_TRIGGER_DEPTH;
   }
   return -1;
 }

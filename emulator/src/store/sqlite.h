@@ -63,7 +63,7 @@ using SqlStatus = std::expected<void, SqlError>;
 // The sqlite3_limit categories the D1 engine sets.
 enum class Limit {
   length, sql_length, column, variable_number, like_pattern_length, function_arg, attached,
-  compound_select,
+  compound_select, expr_depth, vdbe_op, trigger_depth,
 };
 
 // What the authorizer is asked about (SQLite's action codes, reduced to what policy needs).

@@ -103,6 +103,17 @@ test('ranges: offset/length, offset, suffix, Headers', async () => {
   assert.equal(await (await b.get('r', { range: new Headers({ range: 'bytes=0-1' }) })).text(), '01');
   await assert.rejects(b.get('r', { range: { suffix: 2, offset: 1 } }), { name: 'TypeError', message: 'Suffix is incompatible with offset.' });
   await assert.rejects(b.get('r', { range: { offset: -1 } }), RangeError);
+  // Past the end: the whole object, as workerd's R2 (issue 18, item 12), not an error.
+  const past = await b.get('r', { range: new Headers({ range: 'bytes=20-30' }) });
+  assert.equal(await past.text(), '0123456789');
+  assert.equal(past.range, undefined);
+  assert.equal(await (await b.get('r', { range: { offset: 10 } })).text(), '0123456789');
+});
+
+test('customMetadata values are coerced to strings, as workerd does', async () => {
+  const b = new R2Bucket(uniqueNs());
+  await b.put('m', 'x', { customMetadata: { n: 1, ok: true } });
+  assert.deepEqual((await b.head('m')).customMetadata, { n: '1', ok: 'true' });
 });
 
 test('put hashes: one algorithm at a time, verified, wrong forms are TypeErrors', async () => {

@@ -194,7 +194,7 @@ Status r2_list(Services& s, Call& c) {
   if (!q) return fail(q.error());
   auto r = s.r2->list(c.ctx, c.ns, q->opts);
   if (!r) return fail(r.error());
-  send_json(c.res, 200, r2http::list_json(*r, *q));
+  send_json(c.res, 200, r2http::list_json(*r, *q, /*era_shape=*/true));
   return {};
 }
 

@@ -57,12 +57,14 @@ Result<ListQuery> list_query(const Call& c, int default_limit) {
   return q;
 }
 
-json list_json(const r2::ListResult& r, const ListQuery& q) {
+json list_json(const r2::ListResult& r, const ListQuery& q, bool era_shape) {
   json objects = json::array();
   for (const auto& m : r.objects) objects.push_back(object_json(m, q.include_http, q.include_custom));
   json out = {{"objects", std::move(objects)}, {"truncated", r.truncated}};
   if (r.truncated) out["cursor"] = r.cursor;
-  if (!q.opts.delimiter.empty()) out["delimitedPrefixes"] = r.delimited_prefixes;
+  // Always present, as the binding's R2Objects (issue 18, item 13): [] without a delimiter. The
+  // ERA route keeps the original proxy's {objects, truncated, cursor?} shape.
+  if (!era_shape || !q.opts.delimiter.empty()) out["delimitedPrefixes"] = r.delimited_prefixes;
   return out;
 }
 
@@ -159,9 +161,10 @@ Result<r2::HttpMetadata> http_from_headers(const Call& c) {
   return h;
 }
 
-r2::Conditional conditional_from_headers(const Call& c) {
+r2::Conditional conditional_from_headers(const Call& c, bool s3) {
   r2::Conditional cond;
   cond.seconds_granularity = true;
+  cond.unmodified_inclusive = s3;
   if (auto v = header(c, "If-Match")) cond.etag_matches = r2::parse_etag_list(*v);
   if (auto v = header(c, "If-None-Match")) cond.etag_does_not_match = r2::parse_etag_list(*v);
   // Invalid dates are ignored, as RFC 9110 asks.

@@ -25,7 +25,7 @@ struct ListQuery {
 };
 Result<ListQuery> list_query(const Call& c, int default_limit);
 // {"objects":[…],"truncated":b,"cursor"?,"delimitedPrefixes"?}
-json list_json(const r2::ListResult& r, const ListQuery& q);
+json list_json(const r2::ListResult& r, const ListQuery& q, bool era_shape = false);
 
 // A tighter limit on one upload than the engine's (a signed URL's maxBytes): past max_bytes the
 // upload fails with `error` instead of R2_ENTITY_TOO_LARGE.
@@ -56,7 +56,10 @@ std::string header_value_safe(std::string_view s);
 // (R2_INVALID_ARGUMENT for an Expires that is not a date).
 Result<r2::HttpMetadata> http_from_headers(const Call& c);
 // If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since (seconds granularity).
-r2::Conditional conditional_from_headers(const Call& c);
+// If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since; `s3`: If-Unmodified-Since
+// passes within the date's second (RFC 9110's "not modified after"), else it is strict as the
+// Workers binding's uploadedBefore.
+r2::Conditional conditional_from_headers(const Call& c, bool s3 = false);
 
 // Custom metadata from a JSON object of strings (null/absent = none).
 Result<r2::CustomMetadata> custom_from_json(const json& j);

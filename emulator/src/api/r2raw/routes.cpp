@@ -2,11 +2,13 @@
 // headers, X-Era-Meta-* custom metadata, checksums, If-* conditionals, Range, and S3-style
 // multipart (?uploads, ?uploadId=&partNumber=). Buckets are the ERA R2 namespaces.
 // Reference: docs/api-r2.md.
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 
 #include "api/json_io.h"
+
 #include "api/r2raw/common.h"
 #include "api/r2raw/objects.h"
 #include "api/routes.h"
@@ -302,9 +304,11 @@ Status raw_put(Services& s, Call& c) {
   return r2http::store_object(s, c);
 }
 
+// As workerd's R2MultipartUpload.abort(): aborting an upload that is already gone succeeds.
 Status raw_abort(Services& s, Call& c) {
   ERA_TRY(target(c));
-  ERA_TRY(s.r2->abort_multipart(c.ctx, c.ns, c.key, c.query("uploadId")));
+  Status st = s.r2->abort_multipart(c.ctx, c.ns, c.key, c.query("uploadId"));
+  if (!st && st.error().code != Code::R2_NO_SUCH_UPLOAD) return st;
   c.res.status = 204;
   return {};
 }
@@ -351,7 +355,10 @@ Status raw_complete(Services& s, Call& c) {
       return fail(r2::errors::invalid_argument("partNumber must be an integer between 1 and 10000"));
     refs.push_back({static_cast<uint32_t>(n), p["etag"].get<std::string>()});
   }
-  auto m = s.r2->complete_multipart(c.ctx, c.ns, c.key, c.query("uploadId"), refs);
+  // As workerd's R2MultipartUpload.complete(): parts may come in any order (they are joined by
+  // number), and none at all makes an empty object. The S3 endpoint keeps S3's InvalidPartOrder.
+  std::stable_sort(refs.begin(), refs.end(), [](const r2::PartRef& a, const r2::PartRef& b) { return a.number < b.number; });
+  auto m = s.r2->complete_multipart(c.ctx, c.ns, c.key, c.query("uploadId"), refs, /*allow_empty=*/true);
   if (!m) return fail(m.error());
   c.res.set_header("ETag", m->http_etag());
   send_json(c.res, 200, r2http::object_json(*m, true, true));

@@ -721,7 +721,7 @@ void apply_overrides(Call& c) {
 Status get_object(Services& s, Call& c) {
   ERA_TRY(target(c));
   r2::GetOptions opts;
-  opts.only_if = r2http::conditional_from_headers(c);
+  opts.only_if = r2http::conditional_from_headers(c, /*s3=*/true);
   opts.body = c.req.method != "HEAD";
   if (auto range = header(c, "Range")) opts.range = r2::parse_range_header(*range);
   if (c.has_query("partNumber"))
@@ -788,7 +788,7 @@ Status put_object(Services& s, Call& c) {
       if (!raw || raw->size() != 16) return fail(r2::errors::invalid_digest("Content-MD5"));
       opts.expected.md5 = std::move(*raw);
     }
-    opts.only_if = r2http::conditional_from_headers(c);
+    opts.only_if = r2http::conditional_from_headers(c, /*s3=*/true);
     // SHA-1 / SHA-256 checksums are kept with the object (GetObject returns them); the engine
     // verifies them as well as receive_body() does.
     for (auto [name, dst] : {std::pair{"x-amz-checksum-sha1", &opts.expected.sha1},
@@ -879,6 +879,7 @@ Result<r2::CopySource> copy_source(const Call& c) {
   if (auto e = r2::validate_key(src.key)) return fail(*e);
   r2::Conditional& cond = src.only_if;
   cond.seconds_granularity = true;
+  cond.unmodified_inclusive = true;
   if (auto h = header(c, "x-amz-copy-source-if-match")) cond.etag_matches = r2::parse_etag_list(*h);
   if (auto h = header(c, "x-amz-copy-source-if-none-match")) cond.etag_does_not_match = r2::parse_etag_list(*h);
   if (auto h = header(c, "x-amz-copy-source-if-unmodified-since")) cond.uploaded_before = core::parse_http_date(*h);
@@ -905,7 +906,7 @@ Status copy_object(Services& s, Call& c) {
   if (directive != "COPY" && directive != "REPLACE")
     return fail(invalid_argument("Unknown metadata directive \"" + directive.substr(0, 20) + "\": use COPY or REPLACE"));
   r2::PutOptions opts;
-  opts.only_if = r2http::conditional_from_headers(c);  // on the destination (R2's conditional writes)
+  opts.only_if = r2http::conditional_from_headers(c, /*s3=*/true);  // on the destination (R2's conditional writes)
   const bool replace = directive == "REPLACE";
   if (replace) {
     auto http = http_from_headers(c);
