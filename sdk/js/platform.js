@@ -640,7 +640,7 @@ class R2Bucket {
 function bindValue(v) {
   const type = typeof v;
   if (type === 'number' || type === 'string') return v;
-  if (type === 'boolean') return v ? 1 : 0;
+  if (type === 'boolean') return v; // the route binds JSON booleans as INTEGER 1/0 (numbers bind as REAL)
   if (v === null) return v;
   if (Array.isArray(v) && v.every((b) => typeof b === 'number' && b >= 0 && b < 256)) return v;
   if (v instanceof ArrayBuffer) return Array.from(new Uint8Array(v));

@@ -52,24 +52,12 @@ Result<Value> to_value(const nlohmann::json& v) {
     case T::null: return Value(nullptr);
     case T::boolean: return Value(int64_t(v.get<bool>() ? 1 : 0));
     case T::string: return Value(v.get<std::string>());
-    case T::number_unsigned: {
-      uint64_t n = v.get<uint64_t>();
-      if (n > static_cast<uint64_t>(kMaxSafeInteger)) return fail(errors::type_error("bigint", v.dump()));
-      return Value(static_cast<int64_t>(n));
-    }
-    case T::number_integer: {
-      int64_t n = v.get<int64_t>();
-      if (n > kMaxSafeInteger || n < -kMaxSafeInteger)
-        return fail(errors::type_error("bigint", v.dump()));
-      return Value(n);
-    }
-    case T::number_float: {
-      double d = v.get<double>();
-      // JSON cannot tell 3.0 from 3; JavaScript cannot either, and D1 binds it as INTEGER.
-      if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) <= double(kMaxSafeInteger))
-        return Value(static_cast<int64_t>(d));
-      return Value(d);
-    }
+    // Every JSON number binds as REAL, as a JavaScript number does through the D1 binding
+    // (workerd: typeof(?) of 3 is 'real'; D1's type table: Number → REAL). An integer literal
+    // beyond 2^53 becomes the nearest double, as JSON.parse would make it (issue 18, item 5).
+    case T::number_unsigned: return Value(static_cast<double>(v.get<uint64_t>()));
+    case T::number_integer: return Value(static_cast<double>(v.get<int64_t>()));
+    case T::number_float: return Value(v.get<double>());
     case T::array: {
       Blob b;
       b.bytes.reserve(v.size());
@@ -102,7 +90,12 @@ Result<std::vector<Value>> to_values(const nlohmann::json& params) {
 
 nlohmann::json to_json(const Value& v) {
   if (auto* n = std::get_if<int64_t>(&v)) return *n;
-  if (auto* d = std::get_if<double>(&v)) return *d;
+  if (auto* d = std::get_if<double>(&v)) {
+    // As JSON.stringify writes a number (what the original proxy sent): an integral value has no
+    // ".0" (3.0 → 3). Past int64 the double stays a double.
+    if (std::isfinite(*d) && std::floor(*d) == *d && std::fabs(*d) < 9.2e18) return static_cast<int64_t>(*d);
+    return *d;
+  }
   if (auto* s = std::get_if<std::string>(&v)) return *s;
   if (auto* b = std::get_if<Blob>(&v)) {
     nlohmann::json arr = nlohmann::json::array();

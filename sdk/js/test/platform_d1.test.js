@@ -96,3 +96,13 @@ test('withSession(): prepare and batch through a session, bookmarks advance; dum
   assert.equal(db.withSession('first-primary').getBookmark(), null);
   await assert.rejects(db.dump(), /^Error: D1_DUMP_ERROR: /);
 });
+
+test('bind() types as workerd: numbers are REAL, booleans INTEGER 1/0 (issue 18, item 5)', async () => {
+  const db = new D1Database(uniqueNs());
+  const r = await db.prepare("SELECT typeof(?) AS num, typeof(?) AS bool, ? + 1 AS sum, json_object('n', ?) AS j").bind(3, true, 41, 1).first();
+  assert.deepEqual(r, { num: 'real', bool: 'integer', sum: 42, j: '{"n":1.0}' });
+  await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, label TEXT)');
+  await db.prepare('INSERT INTO t VALUES (?, ?)').bind(7, 5).run();
+  // INTEGER affinity keeps 7; a TEXT column gets the REAL's text, as on D1.
+  assert.deepEqual(await db.prepare('SELECT id, label FROM t').first(), { id: 7, label: '5.0' });
+});
