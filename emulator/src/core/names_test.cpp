@@ -23,3 +23,27 @@ TEST_CASE("base64: padding completes the last quantum and nothing else", "[core]
   for (std::string_view bad : {"====", "=", "QQ=", "QQ===", "QUJD=", "QUJD====", "Q", "QUJDR", "QU*D", "QQ==QQ=="})
     CHECK_FALSE(base64_decode(bad));
 }
+
+TEST_CASE("base64: every length round-trips, RFC 4648 vectors, any bad character is refused", "[core][validation]") {
+  // RFC 4648 §10.
+  const std::pair<const char*, const char*> vectors[] = {{"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  for (auto [plain, enc] : vectors) {
+    CHECK(base64_encode(plain) == enc);
+    CHECK(base64_decode(enc) == std::string(plain));
+  }
+  std::string bytes;
+  for (int n = 0; n < 300; ++n) {
+    INFO(n);
+    auto enc = base64_encode(bytes);
+    CHECK(enc.size() == (bytes.size() + 2) / 3 * 4);
+    CHECK(base64_decode(enc) == bytes);
+    bytes.push_back(static_cast<char>((n * 131 + 7) & 0xFF));
+  }
+  std::string enc = base64_encode(std::string(3000, '\xAB'));
+  for (size_t at : {size_t(0), size_t(1), size_t(1500), enc.size() - 5}) {
+    std::string broken = enc;
+    broken[at] = '*';
+    CHECK_FALSE(base64_decode(broken));
+  }
+}
