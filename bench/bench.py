@@ -1299,6 +1299,69 @@ class InspectorOpen:
             t.join(timeout=5)
 
 
+# ---- the Miniflare anchor ---------------------------------------------------------------
+
+MINIFLARE_DIR = os.path.join(BENCH_DIR, "miniflare")
+
+
+def miniflare_modules() -> str:
+    """A directory whose node_modules holds miniflare: $MINIFLARE_DIR, else bench/miniflare
+    (npm install miniflare there when missing)."""
+    for d in (os.environ.get("MINIFLARE_DIR"), MINIFLARE_DIR):
+        if d and os.path.isdir(os.path.join(d, "node_modules", "miniflare")):
+            return d
+    log("installing npm miniflare into bench/miniflare (the anchor for --against miniflare)")
+    run(["npm", "install", "--prefix", MINIFLARE_DIR, "--no-save", "--no-audit", "--no-fund",
+         "--loglevel=error", "miniflare"])
+    return MINIFLARE_DIR
+
+
+class MiniflareServer:
+    """Miniflare 4 serving the ERA proxy on 127.0.0.1, storage persisted in a work dir."""
+
+    def __init__(self, workdir: str):
+        self.dir = os.path.join(workdir, "miniflare-data")
+        self.proc = None
+        self.url = None
+
+    def start(self, timeout=60.0):
+        mods = miniflare_modules()
+        self.log = open(os.path.join(os.path.dirname(self.dir), "miniflare.log"), "w")
+        self.proc = subprocess.Popen(["node", os.path.join(MINIFLARE_DIR, "serve.mjs"), mods, self.dir, str(free_port())],
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            line = self.proc.stdout.readline()
+            if line.startswith("READY "):
+                self.url = line.split()[1]
+                return self.url
+            if not line and self.proc.poll() is not None:
+                break
+        raise BenchError("Miniflare did not start (see miniflare.log in the work dir)")
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def anchor_case(case) -> bool:
+    """Cases the ERA proxy itself serves (its /api/storage routes and the health probe)."""
+    path = case.env.get("BENCH_PATH", "")
+    if case.group == "framework":
+        return True
+    if path:
+        return path.startswith("/api/storage/")
+    return case.script in ("kv_put_random.lua",) or case.group in ("d1",)
+
+
 def _stream_put(url, path, src, size) -> float:
     u = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
@@ -1580,6 +1643,24 @@ def markdown(results: dict) -> str:
             ps = f"{fmt(p['median'])} ({fmt(p['min'])}–{fmt(p['max'])})" if p else "—"
             gs = f"{fmt(g['median'])} ({fmt(g['min'])}–{fmt(g['max'])})" if g else "—"
             L.append(f"| {r['mode']} | {r['case']} | {ps} | {gs} | {r['status']} {r.get('error', '')[:160]} |")
+    anchor = {r["case"]: r for r in results["cases"] if r.get("mode") == "miniflare" and r.get("rps")}
+    if anchor:
+        L.append("")
+        L.append("**era-emu against Miniflare 4 serving the ERA proxy, same run** (target: ≥ 10×, "
+                 "or ≥ 90 % of the nginx ceiling where that is lower)")
+        L.append("")
+        L.append("| case | mode | era-emu req/s | Miniflare req/s | ratio | of ceiling | target |")
+        L.append("|---|---|---|---|---|---|---|")
+        for r in results["cases"]:
+            m = anchor.get(r["case"])
+            if not m or r.get("mode") in ("miniflare", "ceiling") or not r.get("rps"):
+                continue
+            ratio = r["rps"]["median"] / m["rps"]["median"] if m["rps"]["median"] else None
+            frac = r.get("ceiling_frac")
+            ok = (ratio is not None and ratio >= 10) or (frac is not None and frac >= 0.9)
+            r["vs_miniflare"] = ratio
+            L.append(f"| {r['case']} | {r['mode']} | {fmt(r['rps']['median'])} | {fmt(m['rps']['median'])} | "
+                     f"{fmt(ratio, 1)}× | {fmt(100 * frac, 0, '%') if frac else '—'} | {'PASS' if ok else 'MISS'} |")
     s3rows = [r for r in results["cases"] if r["group"] == "s3"]
     if s3rows:
         L.append("")
@@ -1633,6 +1714,11 @@ def parse_args(argv):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true",
                     help="CI smoke: 1 s runs, no warm-up, 1 run each, a few cases, memory mode only")
+    ap.add_argument("--against", choices=["miniflare"], default=None,
+                    help="also run the ERA-route cases against Miniflare 4 serving the ERA proxy "
+                         "(bench/miniflare/era-proxy.mjs, persisted like --data; npm miniflare is installed into "
+                         "bench/miniflare/node_modules when missing, or taken from $MINIFLARE_DIR) and report "
+                         "era-emu's ratio to it from the same run")
     ap.add_argument("--url", help="benchmark an already-running ERA API server instead of starting era-emu "
                                   "(start-up and RSS are then n/a)")
     build_dir = os.path.join(ROOT, os.environ.get("ERA_BUILD_DIR") or "build")  # as scripts/dev does
@@ -1855,6 +1941,25 @@ def main(argv=None):
                             b.failures.append(f"{mode}/shutdown: no exit within 10 s of SIGTERM (killed)")
                     except BenchError as e:
                         b.failures.append(f"{mode}/server: {e}")
+        # ---- 3. the Miniflare anchor: the same ERA-route cases, same run
+        if a.against == "miniflare":
+            log("== anchor: Miniflare 4 serving the ERA proxy")
+            mf = MiniflareServer(b.work)
+            try:
+                url = mf.start()
+                b.server_pid = mf.pid
+                log(f"  miniflare on {url}")
+                for c in b.emu_cases():
+                    if wanted(c) and anchor_case(c):
+                        r = b.run_case(c, url, "miniflare")
+                        r["target"] = None
+                        results["cases"].append(r)
+            except (BenchError, subprocess.CalledProcessError, OSError) as e:
+                b.failures.append(f"miniflare: {e}")
+                log(f"  miniflare FAILED: {e}")
+            finally:
+                b.server_pid = None
+                mf.stop()
     except KeyboardInterrupt:
         interrupted = True
         b.failures.append("interrupted")
