@@ -5,6 +5,9 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <sys/random.h>
+
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -110,10 +113,18 @@ std::optional<std::string> base64_decode(std::string_view in) {
   return out;
 }
 
+// The kernel's CSPRNG (getrandom(2)), not OpenSSL's: ids and keys are drawn at start-up, and
+// initialising OpenSSL's providers only for that kept ~3 MiB of libcrypto resident in an idle
+// emulator. OpenSSL is initialised when something first hashes, signs or encrypts.
 std::string random_bytes(size_t n) {
   std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
-    throw std::runtime_error("RAND_bytes failed");
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::getrandom(out.data() + got, n - got, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) throw std::runtime_error("getrandom failed");
+    got += size_t(r);
+  }
   return out;
 }
 
