@@ -360,7 +360,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     size_t want = prefetch ? kPrefetch - body_.size() : kBodyChunk;
     size_t room = cl ? size_t(std::min<uint64_t>(*cl, want)) : want;
     size_t old = body_.size();
-    body_.resize(old + room);
+    // A declared length (already checked against the route's limit at admission) is reserved
+    // once: growing chunk by chunk copied the body again at every reallocation. The new bytes
+    // are not zeroed first — the read overwrites them and the string is cut to what arrived.
+    if (cl && body_.capacity() < old + *cl) body_.reserve(old + size_t(*cl));
+    body_.resize_and_overwrite(old + room, [](char*, size_t n) { return n; });
     auto& b = parser_->get().body();
     b.data = body_.data() + old;
     b.size = room;

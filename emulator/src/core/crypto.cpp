@@ -74,7 +74,7 @@ std::string base64_encode(std::string_view in) {
   return out;
 }
 
-std::optional<std::string> base64_decode(std::string_view in) {
+bool base64_decode_into(std::string_view in, std::string& out) {
   static const auto kTable = [] {
     std::array<int8_t, 256> t{};
     t.fill(-1);
@@ -89,15 +89,15 @@ std::optional<std::string> base64_decode(std::string_view in) {
     in.remove_suffix(1);
     ++pads;
   }
-  if (in.size() % 4 == 1) return std::nullopt;
-  if (pads > 0 && (pads > 2 || in.size() % 4 == 0 || in.size() % 4 + pads != 4)) return std::nullopt;
+  if (in.size() % 4 == 1) return false;
+  if (pads > 0 && (pads > 2 || in.size() % 4 == 0 || in.size() % 4 + pads != 4)) return false;
   const size_t quads = in.size() / 4, rest = in.size() % 4;
-  std::string out(quads * 3 + (rest ? rest - 1 : 0), '\0');
+  out.resize(quads * 3 + (rest ? rest - 1 : 0));
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   char* o = out.data();
   for (size_t q = 0; q < quads; ++q, p += 4, o += 3) {
     int32_t a = kTable[p[0]], b = kTable[p[1]], c = kTable[p[2]], d = kTable[p[3]];
-    if ((a | b | c | d) < 0) return std::nullopt;
+    if ((a | b | c | d) < 0) return false;
     uint32_t v = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6 | uint32_t(d);
     o[0] = static_cast<char>(v >> 16);
     o[1] = static_cast<char>(v >> 8 & 0xFF);
@@ -105,11 +105,17 @@ std::optional<std::string> base64_decode(std::string_view in) {
   }
   if (rest) {  // 2 or 3 characters: 1 or 2 bytes
     int32_t a = kTable[p[0]], b = kTable[p[1]], c = rest == 3 ? kTable[p[2]] : 0;
-    if ((a | b | c) < 0) return std::nullopt;
+    if ((a | b | c) < 0) return false;
     uint32_t v = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6;
     o[0] = static_cast<char>(v >> 16);
     if (rest == 3) o[1] = static_cast<char>(v >> 8 & 0xFF);
   }
+  return true;
+}
+
+std::optional<std::string> base64_decode(std::string_view in) {
+  std::string out;
+  if (!base64_decode_into(in, out)) return std::nullopt;
   return out;
 }
 

@@ -14,6 +14,9 @@ std::optional<std::string> from_hex(std::string_view hex);
 std::string base64_encode(std::string_view bytes);
 // Standard alphabet, padding optional, whitespace not allowed. nullopt when malformed.
 std::optional<std::string> base64_decode(std::string_view text);
+// The same, into `out` (resized; its capacity is reused, so a caller can keep one buffer across
+// requests and skip the page faults of a fresh multi-megabyte allocation). False on bad input.
+bool base64_decode_into(std::string_view text, std::string& out);
 
 std::string random_bytes(size_t n);
 std::string random_id(size_t bytes = 16);  // hex
