@@ -105,12 +105,18 @@ y = 3
   CHECK(j["dotted"]["key"]["here"] == "v");
   CHECK(j["table"] == json({{"k", "v"}, {"sub", {{"k2", 2}}}}));
   CHECK(j["arr"] == json::parse(R"([{"x":1},{"x":2,"inner":{"y":3}}])"));
+
+  // Dates and times are kept as text (a wrangler field era-emu does not read must not stop it).
+  json d = toml("compatibility_date = 2026-11-01\nat = 1979-05-27T07:32:00Z\nlocal = 07:32:00\n");
+  CHECK(d["compatibility_date"] == "2026-11-01");
+  CHECK(d["at"] == "1979-05-27T07:32:00Z");
+  CHECK(d["local"] == "07:32:00");
 }
 
 TEST_CASE("toml: errors name the file and the line", "[products][wrangler]") {
   CHECK_THAT(toml_error("a = 1\nb = \"never closed\n"), Contains("wrangler.toml:2: newline in a string"));
   CHECK_THAT(toml_error("a = 1\na = 2\n"), Contains("wrangler.toml:2: key a defined twice"));
-  CHECK_THAT(toml_error("when = 1979-05-27T07:32:00Z\n"), Contains("dates and times are not supported"));
+  CHECK_THAT(toml_error("when = 1979-99\n"), Contains("unsupported value"));
   CHECK_THAT(toml_error("a = 1 b = 2\n"), Contains("expected the end of the line"));
   CHECK_THAT(toml_error("[table\n"), Contains("unclosed table header"));
   CHECK_THAT(toml_error("a = \"\\q\"\n"), Contains("bad escape \\q"));

@@ -144,6 +144,12 @@ function parseToml(text, file = 'wrangler.toml') {
         else if (peek() !== '}') fail('expected , or } in an inline table');
       }
     }
+    // Dates and times stay text (as era-emu's reader keeps them): wrangler's own fields are strings.
+    const d = /^(\d{4}-\d{2}-\d{2}(?:[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?|\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?=[\s,\]}#]|$)/.exec(text.slice(pos));
+    if (d) {
+      pos += d[0].length;
+      return d[0];
+    }
     const m = /^(true|false|[+-]?(?:0x[0-9a-fA-F_]+|[0-9_]+(?:\.[0-9_]+)?(?:[eE][+-]?[0-9]+)?)|inf|nan)/.exec(text.slice(pos));
     if (!m) fail(`unsupported value ${JSON.stringify(text.slice(pos, pos + 20))}`);
     pos += m[0].length;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "core/json_depth.h"
@@ -265,8 +266,13 @@ class Toml {
         if (ec2 == std::errc() && p2 == digits.data() + digits.size() && std::isfinite(d)) return json(d);
       }
     }
-    return bad("unsupported value \"" + std::string(t_.substr(start, std::max<size_t>(pos_ - start, 20))) +
-               "\" (dates and times are not supported in a wrangler file)");
+    // Offset/local date-times, dates and times (1979-05-27T07:32:00Z, 1979-05-27, 07:32:00) are
+    // kept as their text: wrangler's own fields are strings, and a date era-emu does not use must
+    // not stop it from starting.
+    static const std::regex kDateTime(
+        R"(\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?)?|\d{2}:\d{2}(:\d{2}(\.\d+)?)?)");
+    if (std::regex_match(tok, kDateTime)) return json(tok);
+    return bad("unsupported value \"" + std::string(t_.substr(start, std::max<size_t>(pos_ - start, 20))) + "\"");
   }
 
   Status set(json& obj, const std::vector<std::string>& keys, json v) {

@@ -18,9 +18,9 @@
 
 namespace era::products {
 
-// The TOML wrangler files use (TOML 1.0 without dates and times): comments, [tables],
-// [[arrays.of.tables]], bare/quoted/dotted keys, basic/literal/multi-line strings, integers
-// (incl. 0x/0o/0b and _), floats, booleans, arrays, inline tables. Errors are CONFIG_INVALID
+// The TOML wrangler files use: comments, [tables], [[arrays.of.tables]], bare/quoted/dotted
+// keys, basic/literal/multi-line strings, integers (incl. 0x/0o/0b and _), floats, booleans,
+// arrays, inline tables; dates and times are kept as their text. Errors are CONFIG_INVALID
 // "FILE:LINE: what".
 Result<nlohmann::json> parse_toml(std::string_view text, const std::string& file);
 

@@ -129,6 +129,7 @@ x = 1
 x = 2
 `);
   assert.deepEqual(t, { a: 'x\ty', b: 'lit\\n', c: [1, 2.5, -3], d: { e: true, f: { g: 'h' } }, t: { u: { v: 'multi\nline' } }, arr: [{ x: 1 }, { x: 2 }] });
+  assert.deepEqual(parseToml('compatibility_date = 2026-11-01\nat = 1979-05-27T07:32:00Z'), { compatibility_date: '2026-11-01', at: '1979-05-27T07:32:00Z' });
   assert.throws(() => parseToml('a = 1\na = 2'), /:2: key a defined twice/);
   assert.throws(() => parseToml('a = "open'), /unterminated string/);
   assert.throws(() => parseToml('a = 1 b'), /expected the end of the line/);
