@@ -1,4 +1,5 @@
 // era-emu web inspector: one page, same-origin calls to the /_emu control routes only.
+// The page's CSP allows no inline styles: everything visual is a class in app.css.
 // Data from the emulator is always inserted as text (never as HTML): keys, values and metadata
 // are whatever the tests wrote.
 'use strict';
@@ -189,7 +190,7 @@ async function render() {
 async function overview() {
   const [sum, cfg, flt, snaps] = await Promise.all([api('GET', '/_emu/inspect'), api('GET', '/_emu/config').catch(() => null),
     api('GET', '/_emu/faults'), api('GET', '/_emu/snapshots')]);
-  const card = (title, n, sub, href) => h('a', { class: 'card', href, style: 'text-decoration:none;color:inherit' },
+  const card = (title, n, sub, href) => h('a', { class: 'card', href },
     h('div', { class: 'muted' }, title), h('div', { class: 'big' }, n), h('div', { class: 'muted' }, sub));
   const total = (list, f) => list.reduce((a, x) => a + (x[f] || 0), 0);
   show(
@@ -313,7 +314,7 @@ async function kvValue(ns, key, params) {
   } catch (e) {
     if (!/does not exist|NOT_FOUND/.test(e.message)) throw e;
   }
-  const modes = ['text', 'json', 'hex'].map((m) => h('a', { href: `#/kv/${enc(ns)}/${enc(key)}?view=${m}${loc ? `&location=${enc(loc)}` : ''}`, 'aria-current': m === mode ? 'true' : null, style: 'margin-right:10px' }, m));
+  const modes = ['text', 'json', 'hex'].map((m) => h('a', { href: `#/kv/${enc(ns)}/${enc(key)}?view=${m}${loc ? `&location=${enc(loc)}` : ''}`, 'aria-current': m === mode ? 'true' : null, class: 'mode' }, m));
   let body = null;
   if (entry) {
     let text = entry.value;
@@ -484,7 +485,7 @@ async function d1Tables(db) {
   },
   h('label', {}, 'SQL', h('textarea', { name: 'sql', rows: 3 }, 'SELECT name FROM sqlite_master WHERE type = \'table\'')),
   h('div', { class: 'toolbar' },
-    h('label', { style: 'flex-direction:row;gap:6px;align-items:center' }, h('input', { type: 'checkbox', name: 'write' }), 'allow writes (runs as a D1 query: events and fault rules apply)'),
+    h('label', { class: 'inline-check' }, h('input', { type: 'checkbox', name: 'write' }), 'allow writes (runs as a D1 query: events and fault rules apply)'),
     h('button', { type: 'submit' }, 'Run')));
   show(
     h('div', { class: 'crumbs' }, h('a', { href: '#/d1' }, 'D1'), ' / ', db),
@@ -597,19 +598,21 @@ async function faults() {
 
 const COLORS = { kv: '#0b7', r2: '#d80', d1: '#36f', other: '#999' };
 
-function drawChart(canvas, stats) {
+// One line per service over the window: `field` is "count" (requests per second) or "avg_ms"
+// (mean latency of that second's calls).
+function drawChart(canvas, stats, field, unit) {
   const ctx = canvas.getContext('2d');
   const w = (canvas.width = canvas.clientWidth * devicePixelRatio);
   const hgt = (canvas.height = canvas.clientHeight * devicePixelRatio);
   ctx.clearRect(0, 0, w, hgt);
   const services = Object.keys(stats.services);
-  const max = Math.max(1, ...services.flatMap((s) => stats.services[s].count));
+  const max = Math.max(field === 'count' ? 1 : 0.01, ...services.flatMap((s) => stats.services[s][field]));
   const n = stats.seconds;
   for (const s of services) {
     ctx.strokeStyle = COLORS[s] || '#999';
     ctx.lineWidth = 2 * devicePixelRatio;
     ctx.beginPath();
-    stats.services[s].count.forEach((c, i) => {
+    stats.services[s][field].forEach((c, i) => {
       const x = (i / Math.max(1, n - 1)) * w;
       const y = hgt - (c / max) * (hgt - 10) - 4;
       if (i) ctx.lineTo(x, y);
@@ -619,13 +622,14 @@ function drawChart(canvas, stats) {
   }
   ctx.fillStyle = getComputedStyle(document.body).color;
   ctx.font = `${11 * devicePixelRatio}px sans-serif`;
-  ctx.fillText(`${max} req/s`, 4, 12 * devicePixelRatio);
+  ctx.fillText(`${field === 'count' ? max : max.toFixed(2)} ${unit}`, 4, 12 * devicePixelRatio);
 }
 
 async function events(params, token) {
   const filters = { service: params.get('service') || '', op: params.get('op') || '', namespace: params.get('namespace') || '', status: params.get('status') || '' };
   const body = h('tbody');
   const canvas = h('canvas', { class: 'chart', role: 'img', 'aria-label': 'Requests per second by service over the last two minutes' });
+  const latency = h('canvas', { class: 'chart', role: 'img', 'aria-label': 'Mean latency in milliseconds by service over the last two minutes' });
   const legend = h('div', { class: 'legend' });
   const form = h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); const q = new URLSearchParams(); for (const k of Object.keys(filters)) if (form[k].value) q.set(k, form[k].value); location.hash = `#/events?${q}`; } },
     h('label', {}, 'Service', h('select', { name: 'service' }, ['', 'kv', 'r2', 'd1', 'control', 'resources'].map((s) => h('option', { value: s, selected: s === filters.service }, s || 'any')))),
@@ -634,7 +638,7 @@ async function events(params, token) {
     h('label', {}, 'Status', h('select', { name: 'status' }, [['', 'any'], ['ok', '2xx/3xx'], ['error', '4xx/5xx'], ['fault', 'fault fired']].map(([v, t]) => h('option', { value: v, selected: v === filters.status }, t)))),
     h('button', { type: 'submit' }, 'Filter'));
   show(h('h2', {}, 'Events'),
-    h('h3', {}, 'Requests per second (last 2 minutes)'), canvas, legend,
+    h('h3', {}, 'Requests per second and mean latency (last 2 minutes)'), canvas, latency, legend,
     form,
     h('p', { class: 'muted', id: 'events-state' }, 'Live: new calls appear at the top. Rows where a fault fired are highlighted.'),
     h('table', {}, h('thead', {}, h('tr', {}, ['#', 'Time (virtual)', 'Service', 'Op', 'Namespace / key', 'Status', 'ms', 'Fault'].map((x) => h('th', {}, x)))), body));
@@ -683,11 +687,12 @@ async function events(params, token) {
       try {
         const stats = await api('GET', '/_emu/stats?seconds=120');
         if (token !== viewToken) return;
-        drawChart(canvas, stats);
+        drawChart(canvas, stats, 'count', 'req/s');
+        drawChart(latency, stats, 'avg_ms', 'ms');
         legend.replaceChildren(...Object.entries(stats.services).map(([s, v]) => {
           const calls = v.count.reduce((a, b) => a + b, 0);
           const avg = calls ? v.avg_ms.reduce((a, x, i) => a + x * v.count[i], 0) / calls : 0;
-          return h('span', {}, h('i', { style: `background:${COLORS[s]}` }), `${s}: ${calls} calls, avg ${avg.toFixed(2)} ms`);
+          return h('span', {}, h('i', { class: `swatch-${s}` }), `${s}: ${calls} calls, avg ${avg.toFixed(2)} ms`);
         }));
       } catch {
         /* the next round tries again */

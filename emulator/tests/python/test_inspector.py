@@ -140,6 +140,8 @@ def test_browse_drive_and_watch(browser, emu):
     assert emu.request("GET", "/api/kv/app/user:1")[0] == 503  # the rule fires
     expect(page.locator("tr.fault")).to_contain_text("f1")
     expect(page.locator("tr.fault")).to_contain_text("503")
+    expect(page.get_by_role("img", name="Mean latency in milliseconds by service over the last two minutes")).to_be_visible()
+    expect(page.locator(".legend")).to_contain_text("kv:")
     shot(page, "events")
 
     # Snapshots: save, change, restore.
@@ -204,3 +206,18 @@ def test_page_is_locked_to_its_origin(emu):
     assert status == 403
     status, _, _ = emu.request("GET", "/_emu/inspect", headers={"Host": "evil.example"})
     assert status in (400, 403, 421)
+
+
+def test_no_inline_styles_or_scripts(browser, emu):
+    """The CSP forbids inline styles and scripts; the page must not depend on any (a violation is
+    reported as a console error and the styling silently lost)."""
+    seed(emu)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    for view in ("#/", "#/kv/app", "#/kv/app/user:1", "#/r2/media", "#/d1/shop", "#/events", "#/faults"):
+        page.goto(emu.url + "/_emu/ui/" + view)
+        expect(page.locator("main h2").first).to_be_visible()
+        page.wait_for_timeout(100)
+    assert page.locator("[style]").count() == 0
+    assert violations == []
