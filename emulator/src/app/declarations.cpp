@@ -175,22 +175,21 @@ Result<json> RuntimeDeclarations::declare(const json& doc) {
     if (!m) return fail(m.error());
   }
 
-  // Kept for the next start: the accepted entries as written (migrations made absolute).
+  // Kept for the next start: the accepted entries as written (migrations made absolute). The
+  // document parsed whole, so every entry of a section made one spec, in order: entry i of
+  // doc["buckets"] is next->buckets[i].
   auto persisted = read_persisted(d_.paths);
   if (!persisted) return fail(persisted.error());
-  for (const char* section : {"buckets", "kv", "d1"}) {
-    if (!doc.contains(section)) continue;
-    for (const auto& entry : doc[section]) {
-      auto one = products::parse_catalog(single(doc, section, entry), "declaration", fs::current_path(ec));
-      if (!one) continue;
-      const std::string service = std::string(section) == "buckets" ? "r2" : section;
-      std::string name = service == "r2" ? one->buckets[0].name : service == "kv" ? one->kv[0].name : one->d1[0].name;
-      if (!is_created(service.c_str(), name)) continue;
-      json e = entry;
-      if (service == "d1" && !one->d1[0].migrations_dir.empty()) e["migrations"] = one->d1[0].migrations_dir;
-      (*persisted)[section].push_back(std::move(e));
-    }
-  }
+  auto keep = [&](const char* section, const char* service, size_t i, const std::string& name,
+                  const std::string& migrations) {
+    if (!is_created(service, name)) return;
+    json e = doc[section][i];
+    if (!migrations.empty()) e["migrations"] = migrations;
+    (*persisted)[section].push_back(std::move(e));
+  };
+  for (size_t i = 0; i < next->buckets.size(); ++i) keep("buckets", "r2", i, next->buckets[i].name, {});
+  for (size_t i = 0; i < next->kv.size(); ++i) keep("kv", "kv", i, next->kv[i].name, {});
+  for (size_t i = 0; i < next->d1.size(); ++i) keep("d1", "d1", i, next->d1[i].name, next->d1[i].migrations_dir);
   if (doc.contains("secrets"))
     for (auto it = doc["secrets"].begin(); it != doc["secrets"].end(); ++it)
       if (!persisted->contains("secrets") || !(*persisted)["secrets"].contains(it.key()))
