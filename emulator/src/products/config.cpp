@@ -52,11 +52,6 @@ std::string dq(std::string_view s) {  // (not "\"" + s: a GCC 12 -Wstringop-over
   return out;
 }
 
-std::string shown(const json& v) {
-  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
-}
-
 class Checker {
  public:
   Checker(std::string file, fs::path base) : file_(std::move(file)), base_(std::move(base)) {}

@@ -38,4 +38,9 @@ Result<std::string> strip_json_comments(std::string_view text) {
   return out;
 }
 
+std::string shown(const nlohmann::json& v) {
+  std::string s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
 }  // namespace era::products

@@ -308,11 +308,6 @@ std::string drop_trailing_commas(std::string s) {
   return s;
 }
 
-std::string shown(const json& v) {
-  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
-}
-
 }  // namespace
 
 Result<json> parse_toml(std::string_view text, const std::string& file) { return Toml(text, file).parse(); }
