@@ -54,6 +54,23 @@ Status check_ns(std::string_view ns) {
   return {};
 }
 
+// One page of `ns` as ctx.location sees it, each live entry appended to `keys` (its value
+// dropped unless `with_values`): the listing behind both inspect_kv and inspect_kv_page.
+Result<kv::ListResult> kv_entries(kv::Engine& kv, const OpContext& ctx, std::string_view ns,
+                                  const kv::ListOptions& opts, bool with_values, json& keys) {
+  auto page = kv.list(ctx, ns, opts);
+  if (!page) return fail(page.error());
+  for (const auto& k : page->keys) {
+    auto e = kv.get(ctx, ns, k.name);
+    if (!e) return fail(e.error());
+    if (!*e) continue;
+    json j = kv_json(k.name, **e);
+    if (!with_values) j.erase("value");  // a page lists keys; the value is one more request away
+    keys.push_back(std::move(j));
+  }
+  return page;
+}
+
 }  // namespace
 
 Result<json> Admin::inspect_summary() {
@@ -105,17 +122,9 @@ Result<json> Admin::inspect_kv_page(std::string_view ns, const std::string& pref
   opts.prefix = prefix;
   opts.cursor = cursor;
   opts.limit = limit;
-  auto page = d_.kv.list(ctx, ns, opts);
-  if (!page) return fail(page.error());
   json keys = json::array();
-  for (const auto& k : page->keys) {
-    auto e = d_.kv.get(ctx, ns, k.name);
-    if (!e) return fail(e.error());
-    if (!*e) continue;
-    json j = kv_json(k.name, **e);
-    j.erase("value");  // a page lists keys; the value is one more request away
-    keys.push_back(std::move(j));
-  }
+  auto page = kv_entries(d_.kv, ctx, ns, opts, /*with_values=*/false, keys);
+  if (!page) return fail(page.error());
   json out = {{"namespace", std::string(ns)}, {"location", location}, {"keys", std::move(keys)},
               {"list_complete", page->list_complete}};
   if (!page->list_complete) out["cursor"] = page->cursor;
@@ -176,13 +185,8 @@ Result<json> Admin::inspect_kv(std::string_view ns) {
   kv::ListOptions opts;
   opts.limit = 1000;
   for (;;) {
-    auto page = d_.kv.list(ctx, ns, opts);
+    auto page = kv_entries(d_.kv, ctx, ns, opts, /*with_values=*/true, keys);
     if (!page) return fail(page.error());
-    for (const auto& k : page->keys) {
-      auto e = d_.kv.get(ctx, ns, k.name);
-      if (!e) return fail(e.error());
-      if (*e) keys.push_back(kv_json(k.name, **e));
-    }
     if (page->list_complete) break;
     opts.cursor = page->cursor;
   }
