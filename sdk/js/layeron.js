@@ -202,6 +202,23 @@ class StorageModuleBase {
   async declare() {
     await ready(this);
   }
+
+  /** delete(key): idempotent; resolves to undefined. (R2Bucket and KVNamespace delete alike.) */
+  async delete(key) {
+    const binding = await ready(this);
+    try {
+      await binding.delete(String(key));
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+}
+
+// list()'s page size, checked before any request: 1..1000, default 1000 (R2's and KV's maximum).
+function listLimit(options) {
+  const limit = options.limit ?? 1000;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid(`list(): limit must be a whole number from 1 to 1000 (got ${limit})`);
+  return limit;
 }
 
 class StorageBucketModule extends StorageModuleBase {
@@ -262,21 +279,10 @@ class StorageBucketModule extends StorageModuleBase {
     }
   }
 
-  /** delete(key): idempotent; resolves to undefined. */
-  async delete(key) {
-    const bucket = await ready(this);
-    try {
-      await bucket.delete(String(key));
-    } catch (e) {
-      throw wrap(e);
-    }
-  }
-
   /** list({prefix?, limit? = 1000 (1..1000), cursor?}) → {items, cursor} (cursor undefined on the last page). */
   async list(options = {}) {
+    const limit = listLimit(options);
     const bucket = await ready(this);
-    const limit = options.limit ?? 1000;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid(`list(): limit must be a whole number from 1 to 1000 (got ${limit})`);
     let page;
     try {
       page = await bucket.list({ prefix: options.prefix, cursor: options.cursor || undefined, limit, include: ['httpMetadata', 'customMetadata'] });
@@ -385,21 +391,10 @@ class StorageKvModule extends StorageModuleBase {
     return { key: k, contentType, metadata, size };
   }
 
-  /** delete(key): idempotent; resolves to undefined. */
-  async delete(key) {
-    const kv = await ready(this);
-    try {
-      await kv.delete(String(key));
-    } catch (e) {
-      throw wrap(e);
-    }
-  }
-
   /** list({prefix?, limit? = 1000 (1..1000), cursor?}) → {items: [{key, expiresAt?, contentType?, metadata}], cursor} */
   async list(options = {}) {
+    const limit = listLimit(options);
     const kv = await ready(this);
-    const limit = options.limit ?? 1000;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid(`list(): limit must be a whole number from 1 to 1000 (got ${limit})`);
     let page;
     try {
       page = await kv.list({ prefix: options.prefix, cursor: options.cursor || undefined, limit });

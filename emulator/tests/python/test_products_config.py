@@ -1,8 +1,19 @@
 """era-emu up with a declared-products config: a bad file stops start-up with a clear message and
 a non-zero exit; a good one is served at /_emu/config and --strict refuses undeclared names."""
+import os
 import subprocess
 
 from emu_harness import BIN, Emu
+
+
+def emu_started_in(directory, *args):
+    """era-emu started with `directory` as its working directory (where it looks for config)."""
+    cwd = os.getcwd()
+    os.chdir(directory)
+    try:
+        return Emu(*args)
+    finally:
+        os.chdir(cwd)
 
 
 def test_bad_config_stops_up_with_file_field_and_fix(tmp_path):
@@ -25,13 +36,7 @@ def test_missing_config_file_is_named(tmp_path):
 
 def test_config_from_the_working_directory_and_strict(tmp_path):
     (tmp_path / "era-emu.json").write_text('{"kv": [{"name": "sessions", "ttlSeconds": 3600}]}')
-    import os
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        e = Emu("--memory", "--strict")
-    finally:
-        os.chdir(cwd)
+    e = emu_started_in(tmp_path, "--memory", "--strict")
     try:
         status, cfg = e.json("GET", "/_emu/config")
         assert status == 200
@@ -53,13 +58,7 @@ def test_wrangler_toml_in_the_working_directory(tmp_path):
         'name = "notes"\n'
         '[[kv_namespaces]]\nbinding = "KV"\nid = "notes-kv"\n'
         '[[d1_databases]]\nbinding = "DB"\ndatabase_name = "notes-db"\ndatabase_id = "x"\n')
-    import os
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        e = Emu("--memory", "--strict")
-    finally:
-        os.chdir(cwd)
+    e = emu_started_in(tmp_path, "--memory", "--strict")
     try:
         status, cfg = e.json("GET", "/_emu/config")
         assert status == 200
