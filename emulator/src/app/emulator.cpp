@@ -133,7 +133,7 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   impl->r2 = std::make_unique<r2::Engine>(*impl->lmdb, *impl->blobs);
   if (o.d1_query_timeout_ms < 1) return fail_start("the D1 query timeout must be at least 1 ms");
   if (o.admin_wait_ms < 0) return fail_start("the admin wait cannot be negative");
-  impl->d1 = std::make_unique<d1::Engine>(*impl->paths, impl->clock, d1::Options{.query_timeout_ms = o.d1_query_timeout_ms});
+  impl->d1 = std::make_unique<d1::Engine>(*impl->paths, impl->clock, d1::Options{.query_timeout_ms = o.d1_query_timeout_ms, .durable = o.durable});
   auto signer = products::Signer::open(*impl->lmdb);
   if (!signer) return fail_start(signer.error().message);
   impl->signer = std::move(*signer);

@@ -134,10 +134,11 @@ void Engine::close_all_locked() {
 }
 
 // A connection with D1's limits and refusals, on a database file or ":memory:".
-static Result<std::unique_ptr<Connection>> open_d1(const fs::path& file) {
+static Result<std::unique_ptr<Connection>> open_d1(const fs::path& file, bool durable) {
   using store::sqlite::Limit;
   store::sqlite::OpenOptions o;
   o.vfs = store::clock_vfs_name();
+  o.durable = durable;
   o.limits = {{Limit::length, kMaxValueBytes},
               {Limit::sql_length, kMaxSqlLength},
               {Limit::column, kMaxColumns},
@@ -159,7 +160,7 @@ Result<std::unique_ptr<Connection>> Engine::open_connection(std::string_view ns)
   std::error_code ec;
   fs::create_directories(paths_.d1_dir(), ec);
   if (ec) return fail(Code::STORE_IO, "cannot create " + paths_.d1_dir().string() + ": " + ec.message());
-  return open_d1(paths_.d1_db(ns));
+  return open_d1(paths_.d1_db(ns), opts_.durable);
 }
 
 Result<std::shared_ptr<Engine::Db>> Engine::get_db(std::string_view ns, bool create) {
@@ -492,7 +493,7 @@ Result<QueryResult> Engine::read(std::string_view ns, StatementInput input) {
   if (*ran) return out;
   // No database yet: the statement meets an empty in-memory one, so `SELECT 1` works and a
   // table reference fails the way it would against a fresh namespace.
-  auto mem = open_d1(":memory:");
+  auto mem = open_d1(":memory:", false);
   if (!mem) return fail(mem.error());
   ERA_TRY(run(**mem));
   return out;

@@ -88,6 +88,9 @@ struct Options {
   // Every query, exec, batch (as a whole) and inspect read ends after this: D1_QUERY_TIMEOUT,
   // nothing kept, the database usable at once (production: 30 s).
   int64_t query_timeout_ms = 30'000;
+  // --durability full: every commit is fsynced. Otherwise a commit survives kill -9 of era-emu
+  // (it is in the page cache) and no query ever waits for the disk to flush.
+  bool durable = false;
 };
 
 class Engine {

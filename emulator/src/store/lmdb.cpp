@@ -3,7 +3,9 @@
 #include <lmdb.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "core/crypto.h"
@@ -107,8 +109,77 @@ Result<std::unique_ptr<Lmdb>> Lmdb::open(const std::filesystem::path& dir, Optio
   return env;
 }
 
+// The writers waiting for the next group commit, and whether one of them is committing.
+struct Lmdb::Group {
+  struct Pending {
+    const WriteFn* fn;
+    Status st;
+    bool done = false;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Pending*> queue;
+  bool committing = false;
+};
+
+Lmdb::Lmdb() : group_(std::make_unique<Group>()) {}
+
 Lmdb::~Lmdb() {
   if (env_) mdb_env_close(env_);
+}
+
+Status Lmdb::write(const WriteFn& fn) {
+  Group& g = *group_;
+  Group::Pending me{&fn, {}};
+  std::unique_lock lock(g.mu);
+  g.queue.push_back(&me);
+  while (!me.done && g.committing) g.cv.wait(lock);
+  if (me.done) return me.st;
+
+  // This thread commits everything queued so far (its own write included).
+  g.committing = true;
+  std::vector<Group::Pending*> batch;
+  batch.swap(g.queue);
+  lock.unlock();
+
+  auto alone = [&](Group::Pending& p) {
+    auto txn = begin_write();
+    if (!txn) {
+      p.st = fail(txn.error());
+      return;
+    }
+    p.st = (*p.fn)(*txn);
+    if (p.st) p.st = txn->commit();
+  };
+  if (batch.size() == 1) {
+    alone(*batch.front());
+  } else {
+    bool ok = false;
+    if (auto txn = begin_write()) {
+      ok = true;
+      for (auto* p : batch) {
+        p->st = (*p->fn)(*txn);
+        if (!p->st) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) {
+        Status st = txn->commit();
+        ok = st.has_value();
+      }
+    }
+    if (!ok) {
+      for (auto* p : batch) alone(*p);
+    }
+  }
+
+  lock.lock();
+  for (auto* p : batch) p->done = true;
+  g.committing = false;
+  lock.unlock();
+  g.cv.notify_all();
+  return me.st;
 }
 
 Result<Txn> Lmdb::begin_read() {

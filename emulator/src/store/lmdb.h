@@ -82,6 +82,16 @@ class Lmdb {
   Result<Txn> begin_read();
   Result<Txn> begin_write();
 
+  // Group commit. Runs fn in a write transaction shared with the write()s other threads make
+  // meanwhile, and returns once that transaction has committed — so a write is acknowledged
+  // only when it is in the file, but N concurrent writers pay for one commit instead of N.
+  // A lone writer waits for nobody: the first caller commits at once, and whoever arrives while
+  // it does forms the next batch. When fn fails none of its changes are kept (a batch with a
+  // failed member is rolled back and its members rerun one transaction each), so fn may run
+  // more than once and must not act outside the transaction.
+  using WriteFn = std::function<Status(Txn&)>;
+  Status write(const WriteFn& fn);
+
   // Bytes of the data file actually used (for stats).
   uint64_t used_bytes() const;
 
@@ -98,8 +108,10 @@ class Lmdb {
 
  private:
   friend class Txn;
-  Lmdb() = default;
+  struct Group;
+  Lmdb();
   MDB_env* env_ = nullptr;
+  std::unique_ptr<Group> group_;
   unsigned dbis_[static_cast<int>(Table::kCount)] = {};
 };
 

@@ -1,9 +1,11 @@
 #include "store/lmdb.h"
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "support.h"
 
@@ -106,4 +108,58 @@ TEST_CASE("lmdb: scanning everything from an empty prefix works on empty and ful
   put(**db, "b", "2");
   put(**db, "a", "1");
   CHECK(scan_all(**db, "") == std::vector<std::string>{"a", "b"});
+}
+
+// Group commit (issue 19): concurrent write()s share commits, each acknowledged write is in the
+// file, and a write that fails leaves nothing behind even when it shared a batch with others.
+TEST_CASE("lmdb: group commit keeps every acknowledged write and none of a failed one",
+          "[store][lmdb]") {
+  test::TempDir dir;
+  auto db = Lmdb::open(dir.path, {});
+  REQUIRE(db);
+  constexpr int kThreads = 8, kEach = 400;
+  std::atomic<int> acked{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string key = "k" + std::to_string(t) + "-" + std::to_string(i);
+        bool bad = i % 7 == 3;  // writes a row, then fails: the row must not survive
+        auto st = (*db)->write([&](store::Txn& txn) -> Status {
+          ERA_TRY(txn.put(Table::kv, key, "v" + key));
+          // Each write also bumps a shared counter: lost updates would show in its final value.
+          auto n = txn.get(Table::kv, "counter");
+          if (!n) return fail(n.error());
+          int cur = n->has_value() ? std::stoi(std::string(**n)) : 0;
+          ERA_TRY(txn.put(Table::kv, "counter", std::to_string(cur + 1)));
+          if (bad) return fail(Code::BAD_REQUEST, "refused on purpose");
+          return {};
+        });
+        (st ? acked : refused)++;
+        if (bad) CHECK_FALSE(st);
+        else CHECK(st);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(acked + refused == kThreads * kEach);
+  // Reopen: what was acknowledged is in the file, what failed is not.
+  db->reset();
+  auto again = Lmdb::open(dir.path, {});
+  REQUIRE(again);
+  auto txn = (*again)->begin_read();
+  REQUIRE(txn);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kEach; ++i) {
+      std::string key = "k" + std::to_string(t) + "-" + std::to_string(i);
+      auto v = txn->get(Table::kv, key);
+      REQUIRE(v);
+      if (i % 7 == 3) CHECK_FALSE(v->has_value());
+      else CHECK(v->value_or("") == "v" + key);
+    }
+  }
+  auto counter = txn->get(Table::kv, "counter");
+  REQUIRE(counter);
+  REQUIRE(counter->has_value());
+  CHECK(std::stoi(std::string(**counter)) == acked.load());
 }

@@ -404,8 +404,9 @@ SqlResult<std::unique_ptr<Connection>> Connection::open(const std::filesystem::p
   // taken once and kept, spares every transaction its fcntl lock calls, and puts the WAL index
   // in heap memory instead of a shared-memory file.
   std::string pragmas = "PRAGMA locking_mode=EXCLUSIVE;";
-  pragmas += o.wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                   : "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;";
+  if (!o.wal) pragmas += "PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;";
+  else if (o.durable) pragmas += "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+  else pragmas += "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;";
   pragmas += o.foreign_keys ? "PRAGMA foreign_keys=ON;" : "PRAGMA foreign_keys=OFF;";
   // Sorts and temporary b-trees stay in memory: no temp file ever lands outside the data dir.
   pragmas += "PRAGMA temp_store=MEMORY;";

@@ -117,7 +117,12 @@ class Statement {
 struct OpenOptions {
   std::string vfs;                // empty = the default VFS
   int busy_timeout_ms = 5000;     // a backstop: the owner serializes access anyway
-  bool wal = true;                // journal_mode=WAL + synchronous=NORMAL (else DELETE + FULL)
+  bool wal = true;                // journal_mode=WAL (else DELETE + synchronous=FULL)
+  // WAL only. false: synchronous=OFF — a commit is in the OS page cache when it returns, which
+  // survives kill -9 of the process, and nothing (not even a checkpoint) ever waits for fsync,
+  // so a disk busy with someone else's writes cannot stall a query behind a flush.
+  // true: synchronous=FULL — every commit fsyncs the WAL (power-loss safe).
+  bool durable = false;
   bool foreign_keys = true;
   std::vector<std::pair<Limit, int>> limits;
 };
