@@ -18,15 +18,34 @@ std::string lower(std::string_view s) {
 bool reserved_name(std::string_view name) { return lower(name.substr(0, 4)) == "_cf_"; }
 
 bool function_refused(std::string_view name) {
-  // The audit of SQLite's built-in functions as Debian builds it (compile_options: FTS3
-  // tokenizer, load_extension, dbstat, stmt vtab, math): fts3_tokenizer() hands out a
-  // tokenizer's C function pointer, and with two arguments installs one from a blob — a
-  // code-execution primitive; load_extension() loads a shared library. Nothing else returns a
-  // pointer or loads code (fts5() passes its pointer only through sqlite3_bind_pointer, which
-  // SQL cannot read). Production D1 has neither.
-  static constexpr std::array<std::string_view, 2> kRefused = {"fts3_tokenizer", "load_extension"};
+  // D1 allows a fixed list of SQLite's functions and refuses every other one with
+  // SQLITE_AUTH ("not authorized"), whether SQLite has it or not: workerd's
+  // ALLOWED_SQLITE_FUNCTIONS (src/workerd/util/sqlite.c++). So sqlite_version(), unistr(),
+  // json_pretty(), the aliases ceiling()/power()/log10(), fts3_tokenizer() (a C function
+  // pointer) are refused; load_extension() is listed there but extension loading is compiled
+  // out of era-emu's SQLite and off on every connection anyway.
+  static constexpr std::array<std::string_view, 138> kAllowed = {
+      "abs", "changes", "char", "coalesce", "concat", "concat_ws", "format", "glob", "hex",
+      "ifnull", "iif", "instr", "last_insert_rowid", "length", "like", "likelihood", "likely",
+      "load_extension", "lower", "ltrim", "max_scalar", "min_scalar", "nullif", "octet_length",
+      "printf", "quote", "random", "randomblob", "replace", "round", "rtrim", "sign", "soundex",
+      "substr", "substring", "total_changes", "trim", "typeof", "unhex", "unicode", "unlikely",
+      "upper", "zeroblob", "date", "time", "datetime", "julianday", "unixepoch", "strftime",
+      "timediff", "current_date", "current_time", "current_timestamp", "avg", "count",
+      "group_concat", "max", "min", "string_agg", "sum", "total", "row_number", "rank",
+      "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value",
+      "last_value", "nth_value", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh",
+      "ceil", "cos", "cosh", "degrees", "exp", "floor", "ln", "log", "log2", "mod", "pi", "pow",
+      "radians", "sin", "sinh", "sqrt", "tan", "tanh", "trunc", "json", "jsonb", "json_array",
+      "jsonb_array", "json_array_length", "json_extract", "jsonb_extract", "->", "->>",
+      "json_insert", "jsonb_insert", "json_object", "jsonb_object", "json_patch", "jsonb_patch",
+      "json_remove", "jsonb_remove", "json_replace", "jsonb_replace", "json_set", "jsonb_set",
+      "json_type", "json_valid", "json_quote", "json_group_array", "jsonb_group_array",
+      "json_group_object", "jsonb_group_object", "json_each", "json_tree", "match", "highlight",
+      "bm25", "snippet", "rtreecheck", "sqlite_rename_column", "sqlite_rename_table",
+      "sqlite_rename_test", "sqlite_drop_column", "sqlite_rename_quotefix"};
   std::string n = lower(name);
-  return std::find(kRefused.begin(), kRefused.end(), n) != kRefused.end();
+  return std::find(kAllowed.begin(), kAllowed.end(), n) == kAllowed.end();
 }
 
 bool pragma_allowed(std::string_view name, bool has_value) {
