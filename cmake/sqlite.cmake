@@ -9,7 +9,7 @@
 #   -DERA_SQLITE_DIR=DIR          use sqlite3.c/sqlite3.h from DIR (nothing fetched)
 #   -DERA_BUNDLED_SQLITE=OFF      link Debian's libsqlite3 instead (older SQLite: the tests of
 #                                 the newer functions then report themselves skipped)
-# Result: target era_sqlite3 (static, or an alias of SQLite::SQLite3) and ERA_SQLITE_VERSION.
+# Result: target era_sqlite3 (static, or an interface library over SQLite::SQLite3).
 
 option(ERA_BUNDLED_SQLITE "Build D1 on SQLite from the better-sqlite3 npm package (else Debian's)" ON)
 set(ERA_SQLITE_NPM "better-sqlite3@12.11.1")
@@ -21,7 +21,6 @@ if(NOT ERA_BUNDLED_SQLITE)
   find_package(SQLite3 REQUIRED)
   add_library(era_sqlite3 INTERFACE)
   target_link_libraries(era_sqlite3 INTERFACE SQLite::SQLite3)
-  set(ERA_SQLITE_VERSION ${SQLite3_VERSION})
   message(STATUS "SQLite: Debian's ${SQLite3_VERSION} (ERA_BUNDLED_SQLITE=OFF)")
   return()
 endif()
@@ -104,5 +103,4 @@ target_compile_definitions(era_sqlite3 PRIVATE
   SQLITE_OMIT_LOAD_EXTENSION
   SQLITE_DEFAULT_MEMSTATUS=0)
 target_link_libraries(era_sqlite3 PRIVATE Threads::Threads m)
-set(ERA_SQLITE_VERSION ${ERA_SQLITE_VERSION_WANTED})
-message(STATUS "SQLite: ${ERA_SQLITE_VERSION} from ${ERA_SQLITE_NPM} (${ERA_SQLITE_DIR})")
+message(STATUS "SQLite: ${ERA_SQLITE_VERSION_WANTED} from ${ERA_SQLITE_NPM} (${ERA_SQLITE_DIR})")

@@ -297,61 +297,59 @@ Status Engine::write(const OpContext& ctx, std::string_view ns, std::string_view
                      const std::string* value, std::string_view metadata, int64_t expiration,
                      bool everywhere) {
   ERA_TRY(take_rate_slot(ctx, ns, key, value != nullptr));
-  auto st = [&]() -> Status {
-    const int64_t delay = propagation_delay_ms(ns);
-    const auto aead = namespace_cipher(ns);
-    const std::string skey = storage_key(ns, key);
-    // Group commit: concurrent puts share one LMDB commit; this returns once it is in the file.
-    return db_.write([&](store::Txn& txn) -> Status {
-      auto old = txn.get(Table::kv, skey);
-      if (!old) return fail(old.error());
+  const int64_t delay = propagation_delay_ms(ns);
+  const auto aead = namespace_cipher(ns);
+  const std::string skey = storage_key(ns, key);
+  // Group commit: concurrent puts share one LMDB commit; this returns once it is in the file.
+  Status st = db_.write([&](store::Txn& txn) -> Status {
+    auto old = txn.get(Table::kv, skey);
+    if (!old) return fail(old.error());
 
-      VersionView cur;
-      cur.tombstone = value == nullptr;
-      cur.everywhere = everywhere;
-      cur.written_ms = ctx.now_ms;
-      cur.expiration = expiration;
-      cur.writer = ctx.location;
-      cur.metadata = metadata;
-      if (value) cur.value = *value;
+    VersionView cur;
+    cur.tombstone = value == nullptr;
+    cur.everywhere = everywhere;
+    cur.written_ms = ctx.now_ms;
+    cur.expiration = expiration;
+    cur.writer = ctx.location;
+    cur.metadata = metadata;
+    if (value) cur.value = *value;
 
-      int64_t created = ctx.now_ms;
-      std::optional<VersionView> prev, own;
-      std::string old_bytes;     // the views below point into these, not into the LMDB page
-      std::string opened_bytes;  // the decrypted record when sealed
-      if (*old) {
-        old_bytes.assign(**old);
-        auto opened = decode(skey, old_bytes, aead.get(), opened_bytes);
-        if (!opened) return fail(opened.error());
-        auto& rec = *opened;
-        if (!rec) return fail(corrupt());
-        // What other locations keep seeing until this write propagates: the old current version
-        // if it had reached them, else what they were already seeing.
-        if (delay > 0 && !everywhere) {
-          if (is_propagated(rec->cur, ctx.now_ms, delay)) {
-            prev = rec->cur;
-          } else {
-            bool own_out = rec->own && is_propagated(*rec->own, ctx.now_ms, delay);
-            prev = own_out ? rec->own : rec->prev;
-            // The overwritten write is still travelling: its own location keeps it (and others get
-            // it when it arrives) until this one propagates. One such version is kept; an older
-            // one still travelling from a third location is dropped (docs/semantics.md).
-            if (rec->cur.writer != ctx.location) own = rec->cur;
-            else if (rec->own && !own_out && rec->own->writer != ctx.location) own = rec->own;
-          }
+    int64_t created = ctx.now_ms;
+    std::optional<VersionView> prev, own;
+    std::string old_bytes;     // the views below point into these, not into the LMDB page
+    std::string opened_bytes;  // the decrypted record when sealed
+    if (*old) {
+      old_bytes.assign(**old);
+      auto opened = decode(skey, old_bytes, aead.get(), opened_bytes);
+      if (!opened) return fail(opened.error());
+      auto& rec = *opened;
+      if (!rec) return fail(corrupt());
+      // What other locations keep seeing until this write propagates: the old current version
+      // if it had reached them, else what they were already seeing.
+      if (delay > 0 && !everywhere) {
+        if (is_propagated(rec->cur, ctx.now_ms, delay)) {
+          prev = rec->cur;
+        } else {
+          bool own_out = rec->own && is_propagated(*rec->own, ctx.now_ms, delay);
+          prev = own_out ? rec->own : rec->prev;
+          // The overwritten write is still travelling: its own location keeps it (and others get
+          // it when it arrives) until this one propagates. One such version is kept; an older
+          // one still travelling from a third location is dropped (docs/semantics.md).
+          if (rec->cur.writer != ctx.location) own = rec->cur;
+          else if (rec->own && !own_out && rec->own->writer != ctx.location) own = rec->own;
         }
-        if (prev && is_dead(*prev, ctx.now_ms)) prev.reset();
-        if (!is_dead(rec->cur, ctx.now_ms)) created = rec->created_ms;
       }
-      if (cur.tombstone && !prev && !own) {
-        // Nothing left for anyone to see: no record at all.
-        if (*old) ERA_TRY(txn.del(Table::kv, skey));
-      } else {
-        ERA_TRY(txn.put(Table::kv, skey, encode(skey, aead.get(), created, cur, prev ? &*prev : nullptr, own ? &*own : nullptr)));
-      }
-      return {};
-    });
-  }();
+      if (prev && is_dead(*prev, ctx.now_ms)) prev.reset();
+      if (!is_dead(rec->cur, ctx.now_ms)) created = rec->created_ms;
+    }
+    if (cur.tombstone && !prev && !own) {
+      // Nothing left for anyone to see: no record at all.
+      if (*old) ERA_TRY(txn.del(Table::kv, skey));
+    } else {
+      ERA_TRY(txn.put(Table::kv, skey, encode(skey, aead.get(), created, cur, prev ? &*prev : nullptr, own ? &*own : nullptr)));
+    }
+    return {};
+  });
   if (!st) {
     release_rate_slot(ns, key, ctx.now_ms);
     return st;
