@@ -101,6 +101,12 @@ target_compile_definitions(era_sqlite3 PRIVATE
   SQLITE_OMIT_SHARED_CACHE
   # era-emu's own: no extension loading at all (D1 has none), no global memory statistics.
   SQLITE_OMIT_LOAD_EXTENSION
-  SQLITE_DEFAULT_MEMSTATUS=0)
+  SQLITE_DEFAULT_MEMSTATUS=0
+  # D1's meta.rows_read / rows_written (issue 18 item 7): how often each instruction of a
+  # statement ran (the bytecode() table's nexec column), from which d1/row_counts.cpp counts
+  # what workerd's row-count patch counts. store/sqlite.cpp drops bytecode() and tables_used()
+  # from every database connection (D1 has neither) and reads them on a private one.
+  SQLITE_ENABLE_STMT_SCANSTATUS
+  SQLITE_ENABLE_BYTECODE_VTAB)
 target_link_libraries(era_sqlite3 PRIVATE Threads::Threads m)
 message(STATUS "SQLite: ${ERA_SQLITE_VERSION_WANTED} from ${ERA_SQLITE_NPM} (${ERA_SQLITE_DIR})")

@@ -181,6 +181,26 @@ const probes = [
       return String((await DB.prepare('SELECT count(*) FROM p7').all()).meta.rows_read);
     },
   },
+  {
+    id: 7.1, what: 'D1 rows_read of a filtered scan over 10 rows', production: '10', source: 'D1 pricing: rows read (issue 18 from production)',
+    run: async ({ DB }) => String((await DB.prepare("SELECT * FROM p7 WHERE v > 'v5'").all()).meta.rows_read),
+  },
+  {
+    id: 7.2, what: 'D1 rows read/written of DELETE by key', production: '1/1', source: 'D1 pricing (issue 18 from production)',
+    run: async ({ DB }) => {
+      const id = (await DB.prepare('INSERT INTO p7 (v) VALUES (?)').bind('gone').run()).meta.last_row_id;
+      const m = (await DB.prepare('DELETE FROM p7 WHERE id = ?').bind(id).run()).meta;
+      return `${m.rows_read}/${m.rows_written}`;
+    },
+  },
+  {
+    id: 7.3, what: 'D1 rows_written of an insert into a table with a UNIQUE column', production: '2',
+    source: 'D1 pricing: "indexes will add an additional written row"',
+    run: async ({ DB }) => {
+      await DB.prepare('CREATE TABLE IF NOT EXISTS p73 (id INTEGER PRIMARY KEY, email TEXT UNIQUE)').run();
+      return String((await DB.prepare('INSERT INTO p73 (email) VALUES (?)').bind(`e${Date.now()}`).run()).meta.rows_written);
+    },
+  },
 ];
 
 // ---------------------------------------------------------------- backends

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "d1/errors.h"
+#include "d1/row_counts.h"
 #include "d1/validate.h"
 
 namespace era::d1 {
@@ -38,11 +39,16 @@ Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, 
     for (int i = 0; i < n; ++i) names.push_back(st.column_name(i));
   }
   int64_t returned = 0;
+  std::optional<int64_t> only_int;  // the first row's value when it is one integer
+  const bool one_column = st.column_count() == 1;
   for (;;) {
     auto r = st.step();
     if (!r) return fail(errors::sql(r.error()));
     if (!*r) break;
-    ++returned;
+    if (++returned == 1 && one_column) {
+      store::sqlite::Value v = st.column(0);
+      if (auto* i = std::get_if<int64_t>(&v)) only_int = *i;
+    }
     if (!want_rows) continue;
     nlohmann::ordered_json row = arrays ? nlohmann::ordered_json::array() : nlohmann::ordered_json::object();
     for (int i = 0; i < static_cast<int>(names.size()); ++i) {
@@ -56,11 +62,19 @@ Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, 
   }
   int64_t written = c.total_changes() - changes_before;
   Meta& m = out.meta;
-  m.rows_written += written;
   if (written > 0) m.changes += c.changes();
-  // Rows read: SQLite has no exact "rows scanned" counter outside SQLITE_ENABLE_STMT_SCANSTATUS.
-  // Full-scan steps cover table scans; rows returned cover index lookups.
-  m.rows_read += std::max(st.fullscan_steps(), returned);
+  thread_local std::vector<store::sqlite::ExecutedOp> ops;  // reused: no allocation per statement
+  auto counted = c.executed_ops(st, ops);
+  if (!counted) return fail(errors::sql(counted.error()));
+  if (*counted) {  // D1's own accounting, from the instructions that ran (d1/row_counts.h)
+    RowCounts n = count_rows(ops, returned == 1 ? only_int : std::nullopt,
+                             written > 0 ? c.changes() : 0);
+    m.rows_read += n.read;
+    m.rows_written += n.written;
+  } else {  // a SQLite that does not count instructions: rows changed, full-scan steps or rows returned
+    m.rows_written += written;
+    m.rows_read += std::max(st.fullscan_steps(), returned);
+  }
   if (written > 0) {
     m.changed_db = true;
   } else if (!readonly) {

@@ -347,6 +347,8 @@ int64_t Statement::fullscan_steps() const {
 
 Connection::~Connection() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_finalize(inspect_);
+  sqlite3_close_v2(inspector_);
   if (db_) sqlite3_close_v2(db_);
 }
 
@@ -399,6 +401,12 @@ SqlResult<std::unique_ptr<Connection>> Connection::open(const std::filesystem::p
   // (a raw function pointer) stays off here, and the authorizer refuses fts3_tokenizer() too.
   sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
   for (auto [l, v] : o.limits) sqlite3_limit(db, limit_id(l), v);
+  // bytecode() and tables_used() (SQLITE_ENABLE_BYTECODE_VTAB, for executed_ops) are not part
+  // of the database's SQL: dropped here, so `SELECT * FROM bytecode(...)` is "no such table"
+  // and a table of that name can be created, as on D1. executed_ops reads through a private
+  // in-memory connection instead.
+  sqlite3_create_module(db, "bytecode", nullptr, nullptr);
+  sqlite3_create_module(db, "tables_used", nullptr, nullptr);
   sqlite3_progress_handler(db, 1000, &Connection::progress_cb, c.get());
   // One connection owns the file (the emulator serialises access to it): an exclusive lock,
   // taken once and kept, spares every transaction its fcntl lock calls, and puts the WAL index
@@ -526,6 +534,82 @@ SqlResult<int64_t> Connection::pragma_int(const char* name) {
   trusted_ = was;
   if (rc != SQLITE_OK) return std::unexpected(last_error(rc, false));
   return v;
+}
+
+namespace {
+Opcode opcode_named(std::string_view n) {
+  static constexpr std::pair<std::string_view, Opcode> kNames[] = {
+      {"Rewind", Opcode::Rewind},         {"Last", Opcode::Last},
+      {"SeekGE", Opcode::SeekGE},         {"SeekGT", Opcode::SeekGT},
+      {"SeekLE", Opcode::SeekLE},         {"SeekLT", Opcode::SeekLT},
+      {"SeekRowid", Opcode::SeekRowid},   {"NotExists", Opcode::NotExists},
+      {"Next", Opcode::Next},             {"Prev", Opcode::Prev},
+      {"SorterSort", Opcode::SorterSort}, {"Sort", Opcode::Sort},
+      {"SorterNext", Opcode::SorterNext}, {"Count", Opcode::Count},
+      {"VNext", Opcode::VNext},           {"Insert", Opcode::Insert},
+      {"IdxInsert", Opcode::IdxInsert},   {"Delete", Opcode::Delete},
+      {"Clear", Opcode::Clear},           {"VUpdate", Opcode::VUpdate},
+      {"OpenRead", Opcode::OpenRead},     {"OpenWrite", Opcode::OpenWrite},
+      {"ReopenIdx", Opcode::ReopenIdx},   {"OpenEphemeral", Opcode::OpenEphemeral},
+      {"OpenAutoindex", Opcode::OpenAutoindex}, {"OpenDup", Opcode::OpenDup},
+      {"OpenPseudo", Opcode::OpenPseudo}, {"SorterOpen", Opcode::SorterOpen},
+      {"ResultRow", Opcode::ResultRow},   {"Copy", Opcode::Copy},
+      {"SCopy", Opcode::SCopy},
+  };
+  for (auto [name, op] : kNames)
+    if (name == n) return op;
+  return Opcode::other;
+}
+}  // namespace
+
+SqlResult<bool> Connection::executed_ops(const Statement& st, std::vector<ExecutedOp>& out) {
+  out.clear();
+  static const bool counted = sqlite3_compileoption_used("ENABLE_STMT_SCANSTATUS") &&
+                              sqlite3_compileoption_used("ENABLE_BYTECODE_VTAB");
+  if (!counted) return false;
+  if (!inspect_) {  // opened on first use; a few KiB, no file
+    int rc = sqlite3_open_v2(":memory:", &inspector_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc == SQLITE_OK) {
+      sqlite3_db_config(inspector_, SQLITE_DBCONFIG_LOOKASIDE, nullptr, 0, 0);
+      rc = sqlite3_prepare_v3(
+          inspector_,
+          "SELECT addr, opcode, p1, p2, p3, p5, nexec FROM bytecode(?1) WHERE nexec > 0",
+          -1, SQLITE_PREPARE_PERSISTENT, &inspect_, nullptr);
+    }
+    if (rc != SQLITE_OK) {
+      SqlError e = make_error(rc, inspector_ ? sqlite3_errmsg(inspector_) : sqlite3_errstr(rc));
+      sqlite3_close_v2(inspector_);
+      inspector_ = nullptr;
+      inspect_ = nullptr;
+      return std::unexpected(e);
+    }
+  }
+  sqlite3_stmt* s = inspect_;
+  sqlite3_bind_pointer(s, 1, st.handle(), "stmt-pointer", nullptr);
+  // The statement's program comes first, then each trigger sub-program that ran, each numbered
+  // from 0 (its Init always runs): an address that does not grow starts the next program.
+  int program = 0, last_addr = -1;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    ExecutedOp& op = out.emplace_back();
+    op.addr = sqlite3_column_int(s, 0);
+    if (op.addr <= last_addr) ++program;
+    last_addr = op.addr;
+    op.program = program;
+    const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+    op.opcode = opcode_named(name ? name : "");
+    op.p1 = sqlite3_column_int64(s, 2);
+    op.p2 = sqlite3_column_int64(s, 3);
+    op.p3 = sqlite3_column_int64(s, 4);
+    op.p5 = sqlite3_column_int64(s, 5);
+    op.nexec = sqlite3_column_int64(s, 6);
+  }
+  std::optional<SqlError> err;
+  if (rc != SQLITE_DONE) err = make_error(rc, sqlite3_errmsg(inspector_));
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  if (err) return std::unexpected(*err);
+  return true;
 }
 
 SqlResult<int64_t> Connection::size_bytes() {

@@ -108,6 +108,7 @@ class Statement {
   bool readonly() const;
   // SQLITE_STMTSTATUS_FULLSCAN_STEP: forward steps of full table scans.
   int64_t fullscan_steps() const;
+  sqlite3_stmt* handle() const { return stmt_; }
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -125,6 +126,22 @@ struct OpenOptions {
   bool durable = false;
   bool foreign_keys = true;
   std::vector<std::pair<Limit, int>> limits;
+};
+
+// One instruction of a statement's bytecode program that ran, and how many times it ran. Only
+// the opcodes someone asked about have a name here; every other one is `other`.
+enum class Opcode : uint8_t {
+  other, Rewind, Last, SeekGE, SeekGT, SeekLE, SeekLT, SeekRowid, NotExists, Next, Prev,
+  SorterSort, Sort, SorterNext, Count, VNext, Insert, IdxInsert, Delete, Clear, VUpdate,
+  OpenRead, OpenWrite, ReopenIdx, OpenEphemeral, OpenAutoindex, OpenDup, OpenPseudo, SorterOpen,
+  ResultRow, Copy, SCopy,
+};
+struct ExecutedOp {
+  int program = 0;  // 0: the statement's own program; 1, 2, ...: its trigger sub-programs
+  int addr = 0;     // numbered from 0 within its program
+  Opcode opcode = Opcode::other;
+  int64_t p1 = 0, p2 = 0, p3 = 0, p5 = 0;
+  int64_t nexec = 0;
 };
 
 class Connection {
@@ -179,6 +196,12 @@ class Connection {
   // The integer a read-only PRAGMA returns (e.g. "schema_version"), run trusted.
   SqlResult<int64_t> pragma_int(const char* name);
 
+  // Fills `out` with the instructions of `st` (prepared here, stepped to its end) that ran at
+  // least once, with their counts, in program order — the bytecode() table's nexec column.
+  // false when this SQLite does not count (built without SQLITE_ENABLE_STMT_SCANSTATUS and
+  // SQLITE_ENABLE_BYTECODE_VTAB, e.g. -DERA_BUNDLED_SQLITE=OFF).
+  SqlResult<bool> executed_ops(const Statement& st, std::vector<ExecutedOp>& out);
+
   // Online backup of the whole main database into `file` (replaced), consistent as of the call.
   SqlStatus backup_to(const std::filesystem::path& file);
   // Replaces this database's content with that of `src` (online backup from src).
@@ -198,6 +221,8 @@ class Connection {
   sqlite3* db_ = nullptr;
   std::vector<std::pair<std::string, sqlite3_stmt*>> cache_;  // a handful of entries
   Authorizer authorizer_;
+  sqlite3* inspector_ = nullptr;      // executed_ops: an in-memory connection with bytecode()
+  sqlite3_stmt* inspect_ = nullptr;   // its one statement
   bool trusted_ = false;
   std::string deny_message_;  // set by a refusal with a custom message
   Watch watch_;
