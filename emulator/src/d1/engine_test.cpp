@@ -603,6 +603,42 @@ TEST_CASE("d1 meta: rows_read and rows_written count what D1 counts", "[d1][meta
 
 // era-emu's SQLite has bytecode() and tables_used() for counting rows (d1/row_counts.h); D1's
 // has neither, and neither does SQL run on an era-emu database.
+// The same SQL text again, after the schema under it changed: the counts follow the new plan
+// (era-emu keeps each statement's instruction layout, checked on every run).
+TEST_CASE("d1 meta: row counts follow a statement whose plan changed", "[d1][meta]") {
+  Fixture f;
+  f.q("CREATE TABLE c (id INTEGER PRIMARY KEY, v TEXT)");
+  f.q("INSERT INTO c (v) VALUES ('x'), ('y'), ('x'), ('z'), ('x'), ('x')");
+  auto counts = [&](const std::string& sql) {
+    auto m = f.q(sql).meta;
+    return std::to_string(m.rows_read) + "/" + std::to_string(m.rows_written);
+  };
+  // Each pair as workerd reports it for the same sequence.
+  CHECK(counts("SELECT * FROM c WHERE v = 'x'") == "6/0");  // a scan
+  CHECK(counts("SELECT * FROM c WHERE v = 'x'") == "6/0");
+  f.q("CREATE INDEX c_v ON c(v)");
+  CHECK(counts("SELECT * FROM c WHERE v = 'x'") == "5/0");  // the index: a seek and 4 steps
+  CHECK(counts("INSERT INTO c (v) VALUES ('w')") == "0/2");
+  f.q("CREATE TABLE clog (v TEXT)");
+  f.q("CREATE TRIGGER c_ins AFTER INSERT ON c BEGIN INSERT INTO clog VALUES (new.v); END");
+  CHECK(counts("INSERT INTO c (v) VALUES ('w')") == "0/3");  // + the trigger's row
+  CHECK(counts("INSERT INTO c (v) VALUES ('w')") == "0/3");
+  f.q("DROP TRIGGER c_ins");
+  CHECK(counts("INSERT INTO c (v) VALUES ('w')") == "0/2");
+  // One text, different paths through it from run to run.
+  f.q("CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE)");
+  auto with = [&](const std::string& sql, const std::string& v) {
+    auto m = f.q(sql, {Value(v)}).meta;
+    return std::to_string(m.rows_read) + "/" + std::to_string(m.rows_written);
+  };
+  CHECK(with("INSERT OR IGNORE INTO u (email) VALUES (?)", "a") == "0/2");
+  CHECK(with("INSERT OR IGNORE INTO u (email) VALUES (?)", "a") == "0/0");  // ignored
+  CHECK(with("INSERT OR IGNORE INTO u (email) VALUES (?)", "b") == "0/2");
+  CHECK(with("SELECT * FROM u WHERE email = ?", "a") == "1/0");
+  CHECK(with("SELECT * FROM u WHERE email = ?", "zz") == "0/0");
+  CHECK(with("SELECT * FROM u WHERE email = ?", "b") == "1/0");
+}
+
 TEST_CASE("d1 sqlite: the bytecode() and tables_used() tables D1 lacks do not exist", "[d1][sqlite]") {
   Fixture f;
   CHECK(details(f.q_err("SELECT * FROM bytecode('SELECT 1')")) == "D1_ERROR: no such table: bytecode: SQLITE_ERROR");

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstring>
+#include <unordered_map>
 
 namespace era::store::sqlite {
 namespace {
@@ -345,12 +346,6 @@ int64_t Statement::fullscan_steps() const {
 
 // ---- Connection -----------------------------------------------------------------------------
 
-Connection::~Connection() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
-  sqlite3_finalize(inspect_);
-  sqlite3_close_v2(inspector_);
-  if (db_) sqlite3_close_v2(db_);
-}
 
 sqlite3_stmt* Connection::cached(const char* sql, int& rc) {
   rc = SQLITE_OK;
@@ -562,53 +557,138 @@ Opcode opcode_named(std::string_view n) {
 }
 }  // namespace
 
+// bytecode() on a private in-memory connection, and the layout of every one-program statement
+// seen so far. Listing a program with its operands costs ~0.3 µs per instruction; once a SQL
+// text's layout is known, only the address, name and count of the instructions that ran are
+// listed (about half that), each checked against the layout by name.
+struct Connection::Inspector {
+  struct Instr {
+    uint32_t name;  // hash of the opcode's name
+    ExecutedOp op;  // nexec unused
+  };
+  // Per database: at most ~64 × (a few dozen instructions × 64 bytes) ≈ 0.2 MiB.
+  static constexpr size_t kMaxLayouts = 64;
+  static uint32_t hash(const char* s) {  // FNV-1a
+    uint32_t h = 2166136261u;
+    for (; s && *s; ++s) h = (h ^ static_cast<unsigned char>(*s)) * 16777619u;
+    return h;
+  }
+
+  sqlite3* db = nullptr;
+  sqlite3_stmt* full = nullptr;  // every instruction, operands and count
+  sqlite3_stmt* ran = nullptr;   // the instructions that ran: address, name, count
+  std::unordered_map<std::string, std::vector<Instr>> layouts;  // SQL text -> its program
+
+  ~Inspector() {
+    sqlite3_finalize(full);
+    sqlite3_finalize(ran);
+    sqlite3_close_v2(db);
+  }
+  int open() {
+    int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_db_config(db, SQLITE_DBCONFIG_LOOKASIDE, nullptr, 0, 0);
+    rc = sqlite3_prepare_v3(db, "SELECT addr, opcode, p1, p2, p3, p5, nexec FROM bytecode(?1)", -1,
+                            SQLITE_PREPARE_PERSISTENT, &full, nullptr);
+    if (rc != SQLITE_OK) return rc;
+    return sqlite3_prepare_v3(db, "SELECT addr, opcode, nexec FROM bytecode(?1) WHERE nexec > 0", -1,
+                              SQLITE_PREPARE_PERSISTENT, &ran, nullptr);
+  }
+
+  // From the layout: false when the program that ran is not the one cached (then `out` is
+  // cleared and the caller lists it in full).
+  SqlResult<bool> from_layout(sqlite3_stmt* target, const std::vector<Instr>& layout,
+                              std::vector<ExecutedOp>& out) {
+    sqlite3_bind_pointer(ran, 1, target, "stmt-pointer", nullptr);
+    bool same = true;
+    int rc = SQLITE_OK, last_addr = -1;
+    while (same && (rc = sqlite3_step(ran)) == SQLITE_ROW) {
+      int addr = sqlite3_column_int(ran, 0);
+      const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(ran, 1));
+      same = addr > last_addr && size_t(addr) < layout.size() && layout[addr].name == hash(name);
+      last_addr = addr;
+      if (!same) break;
+      ExecutedOp& op = out.emplace_back(layout[addr].op);
+      op.nexec = sqlite3_column_int64(ran, 2);
+    }
+    std::optional<SqlError> err;
+    if (same && rc != SQLITE_DONE) err = make_error(rc, sqlite3_errmsg(db));
+    sqlite3_reset(ran);
+    sqlite3_clear_bindings(ran);
+    if (err) return std::unexpected(*err);
+    if (!same) out.clear();
+    return same;
+  }
+
+  // Lists every instruction: those that ran go to `out`; the layout is kept for `key` when the
+  // statement is one program (statements with trigger programs are listed in full every time).
+  SqlStatus list_full(sqlite3_stmt* target, const char* key, std::vector<ExecutedOp>& out) {
+    sqlite3_bind_pointer(full, 1, target, "stmt-pointer", nullptr);
+    std::vector<Instr> layout;
+    // The statement's program comes first, then each trigger sub-program, each numbered from 0:
+    // an address that does not grow starts the next program.
+    int program = 0, last_addr = -1;
+    int rc;
+    while ((rc = sqlite3_step(full)) == SQLITE_ROW) {
+      ExecutedOp op;
+      op.addr = sqlite3_column_int(full, 0);
+      if (op.addr <= last_addr) ++program;
+      last_addr = op.addr;
+      op.program = program;
+      const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(full, 1));
+      op.opcode = opcode_named(name ? name : "");
+      op.p1 = sqlite3_column_int64(full, 2);
+      op.p2 = sqlite3_column_int64(full, 3);
+      op.p3 = sqlite3_column_int64(full, 4);
+      op.p5 = sqlite3_column_int64(full, 5);
+      op.nexec = sqlite3_column_int64(full, 6);
+      if (op.nexec > 0) out.push_back(op);
+      if (program == 0) layout.push_back(Instr{hash(name), op});
+    }
+    std::optional<SqlError> err;
+    if (rc != SQLITE_DONE) err = make_error(rc, sqlite3_errmsg(db));
+    sqlite3_reset(full);
+    sqlite3_clear_bindings(full);
+    if (err) return std::unexpected(*err);
+    if (key && program == 0) {
+      if (layouts.size() >= kMaxLayouts) layouts.clear();
+      layouts.insert_or_assign(key, std::move(layout));
+    } else if (key) {
+      layouts.erase(key);  // it has trigger programs now
+    }
+    return {};
+  }
+};
+
+Connection::Connection(sqlite3* db) : db_(db) {}
+
+Connection::~Connection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  if (db_) sqlite3_close_v2(db_);
+}
+
 SqlResult<bool> Connection::executed_ops(const Statement& st, std::vector<ExecutedOp>& out) {
   out.clear();
   static const bool counted = sqlite3_compileoption_used("ENABLE_STMT_SCANSTATUS") &&
                               sqlite3_compileoption_used("ENABLE_BYTECODE_VTAB");
   if (!counted) return false;
-  if (!inspect_) {  // opened on first use; a few KiB, no file
-    int rc = sqlite3_open_v2(":memory:", &inspector_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc == SQLITE_OK) {
-      sqlite3_db_config(inspector_, SQLITE_DBCONFIG_LOOKASIDE, nullptr, 0, 0);
-      rc = sqlite3_prepare_v3(
-          inspector_,
-          "SELECT addr, opcode, p1, p2, p3, p5, nexec FROM bytecode(?1) WHERE nexec > 0",
-          -1, SQLITE_PREPARE_PERSISTENT, &inspect_, nullptr);
-    }
-    if (rc != SQLITE_OK) {
-      SqlError e = make_error(rc, inspector_ ? sqlite3_errmsg(inspector_) : sqlite3_errstr(rc));
-      sqlite3_close_v2(inspector_);
-      inspector_ = nullptr;
-      inspect_ = nullptr;
-      return std::unexpected(e);
+  if (!inspector_) {  // on first use; a few KiB, no file
+    auto in = std::make_unique<Inspector>();
+    if (int rc = in->open(); rc != SQLITE_OK)
+      return std::unexpected(make_error(rc, in->db ? sqlite3_errmsg(in->db) : sqlite3_errstr(rc)));
+    inspector_ = std::move(in);
+  }
+  Inspector& in = *inspector_;
+  const char* key = sqlite3_sql(st.handle());
+  if (key) {
+    if (auto it = in.layouts.find(key); it != in.layouts.end()) {
+      auto same = in.from_layout(st.handle(), it->second, out);
+      if (!same) return std::unexpected(same.error());
+      if (*same) return true;
     }
   }
-  sqlite3_stmt* s = inspect_;
-  sqlite3_bind_pointer(s, 1, st.handle(), "stmt-pointer", nullptr);
-  // The statement's program comes first, then each trigger sub-program that ran, each numbered
-  // from 0 (its Init always runs): an address that does not grow starts the next program.
-  int program = 0, last_addr = -1;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    ExecutedOp& op = out.emplace_back();
-    op.addr = sqlite3_column_int(s, 0);
-    if (op.addr <= last_addr) ++program;
-    last_addr = op.addr;
-    op.program = program;
-    const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
-    op.opcode = opcode_named(name ? name : "");
-    op.p1 = sqlite3_column_int64(s, 2);
-    op.p2 = sqlite3_column_int64(s, 3);
-    op.p3 = sqlite3_column_int64(s, 4);
-    op.p5 = sqlite3_column_int64(s, 5);
-    op.nexec = sqlite3_column_int64(s, 6);
-  }
-  std::optional<SqlError> err;
-  if (rc != SQLITE_DONE) err = make_error(rc, sqlite3_errmsg(inspector_));
-  sqlite3_reset(s);
-  sqlite3_clear_bindings(s);
-  if (err) return std::unexpected(*err);
+  auto listed = in.list_full(st.handle(), key, out);
+  if (!listed) return std::unexpected(listed.error());
   return true;
 }
 

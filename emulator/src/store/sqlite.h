@@ -210,7 +210,7 @@ class Connection {
   sqlite3* handle() const { return db_; }
 
  private:
-  explicit Connection(sqlite3* db) : db_(db) {}
+  explicit Connection(sqlite3* db);
   static int authorize_cb(void* self, int action, const char* a1, const char* a2,
                           const char* db, const char* inner);
   static int progress_cb(void* self);
@@ -221,8 +221,8 @@ class Connection {
   sqlite3* db_ = nullptr;
   std::vector<std::pair<std::string, sqlite3_stmt*>> cache_;  // a handful of entries
   Authorizer authorizer_;
-  sqlite3* inspector_ = nullptr;      // executed_ops: an in-memory connection with bytecode()
-  sqlite3_stmt* inspect_ = nullptr;   // its one statement
+  struct Inspector;                    // executed_ops: bytecode() on a private connection
+  std::unique_ptr<Inspector> inspector_;
   bool trusted_ = false;
   std::string deny_message_;  // set by a refusal with a custom message
   Watch watch_;
