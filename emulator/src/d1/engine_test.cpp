@@ -583,6 +583,8 @@ TEST_CASE("d1 meta: rows_read and rows_written count what D1 counts", "[d1][meta
   CHECK(counts("SELECT * FROM a ORDER BY n DESC LIMIT 3") == "18/0");
   CHECK(counts("SELECT n, count(*) FROM a GROUP BY n") == "18/0");
   CHECK(counts("SELECT max(id) FROM a") == "1/0");
+  CHECK(counts("SELECT (SELECT count(*) FROM a) + 1 AS x") == "9/0");  // a count not returned as is
+  CHECK(counts("SELECT id, (SELECT count(*) FROM a) AS total FROM a LIMIT 2") == "11/0");
   f.q("INSERT INTO u (email, name) VALUES ('b@x', 'B')");
   CHECK(counts("SELECT * FROM u WHERE email = ?", {Value(std::string("b@x"))}) == "1/0");
   CHECK(counts("SELECT * FROM u WHERE email = ?", {Value(std::string("none"))}) == "0/0");

@@ -27,8 +27,8 @@ bool is_step(Opcode o) { return o == Opcode::Next || o == Opcode::Prev || o == O
 bool has(const std::vector<int64_t>& v, int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 // One program (the statement's, or one trigger's): its executed instructions in address order.
-RowCounts count_program(std::span<const ExecutedOp> ops, std::optional<int64_t> count_result,
-                        int64_t changes, bool& counted_count, bool& cleared) {
+RowCounts count_program(std::span<const ExecutedOp> ops, std::optional<int64_t>& count_result,
+                        int64_t changes, const EntriesAt& entries, bool& cleared) {
   std::vector<int64_t> ephemeral, seek_eq;  // cursors; a handful at most
   for (const ExecutedOp& op : ops) {
     switch (op.opcode) {
@@ -94,13 +94,21 @@ RowCounts count_program(std::span<const ExecutedOp> ops, std::optional<int64_t> 
       case Opcode::NotExists:
       case Opcode::VNext: n.read += op.nexec; break;
       case Opcode::Count:
-        // The entries it counted are not in the execution counts, but a bare count(*) returns
+        // The entries it counted are not in the execution counts. A bare count(*) returns
         // them: when its register (or a copy of it) is the one-column row the statement
-        // returned, that row's value is the count. A count inside an expression or subquery
-        // (`SELECT (SELECT count(*) FROM t) + 1`) is not seen.
-        if (op.p3 == 0 && !counted_count) {
-          counted_count = true;
-          if (count_result && returns_register(op.p2)) n.read += *count_result;
+        // returned, that value is the count (used once). Otherwise (`SELECT (SELECT count(*)
+        // FROM t) + 1`) the b-tree it counted — the root page its cursor was opened on — is
+        // asked how many entries it holds. P3 set: an estimate, which the patch does not count.
+        if (op.p3 != 0) break;
+        if (count_result && returns_register(op.p2)) {
+          n.read += *count_result * op.nexec;
+          count_result.reset();
+        } else if (entries) {
+          for (const ExecutedOp& o : ops)
+            if (o.opcode == Opcode::OpenRead && o.p1 == op.p1 && o.p3 == 0) {  // P3 0: main
+              if (auto e = entries(o.p2)) n.read += *e * op.nexec;
+              break;
+            }
         }
         break;
       case Opcode::Insert:
@@ -130,14 +138,14 @@ RowCounts count_program(std::span<const ExecutedOp> ops, std::optional<int64_t> 
 }  // namespace
 
 RowCounts count_rows(const std::vector<ExecutedOp>& ops, std::optional<int64_t> count_result,
-                     int64_t changes) {
+                     int64_t changes, const EntriesAt& entries) {
   RowCounts total;
-  bool counted_count = false, cleared = false;
+  bool cleared = false;
   for (size_t i = 0; i < ops.size();) {  // one program at a time (they come one after another)
     size_t j = i;
     while (j < ops.size() && ops[j].program == ops[i].program) ++j;
-    RowCounts n = count_program(std::span(ops).subspan(i, j - i), count_result, changes,
-                                counted_count, cleared);
+    RowCounts n = count_program(std::span(ops).subspan(i, j - i), count_result, changes, entries,
+                                cleared);
     total.read += n.read;
     total.written += n.written;
     i = j;

@@ -12,8 +12,10 @@
 //            change, the rows a Clear empties (DELETE without WHERE), VUpdate.
 // Counts of executions cannot tell a successful Next from the last one, so a loop's reads are
 // the times its body ran (plus the opens that found nothing, for a Rewind or range seek); a
-// Count's entries are the statement's single integer result when that is what it returned.
+// Count's entries are the statement's single integer result when that is what it returned,
+// else asked of `entries` (the b-tree's root page → its number of entries).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -28,8 +30,10 @@ struct RowCounts {
 
 // ops: the statement's executed instructions; count_result: its only value when it returned
 // one row of one integer column (what a bare `SELECT count(*) FROM t` returns); changes: the
-// rows it changed (sqlite3_changes), which is what a Clear emptied.
+// rows it changed (sqlite3_changes), which is what a Clear emptied; entries: for a count(*)
+// whose value the statement did not return, how many entries the b-tree at a root page holds.
+using EntriesAt = std::function<std::optional<int64_t>(int64_t root_page)>;
 RowCounts count_rows(const std::vector<store::sqlite::ExecutedOp>& ops,
-                     std::optional<int64_t> count_result, int64_t changes);
+                     std::optional<int64_t> count_result, int64_t changes, const EntriesAt& entries);
 
 }  // namespace era::d1

@@ -67,8 +67,15 @@ Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, 
   auto counted = c.executed_ops(st, ops);
   if (!counted) return fail(errors::sql(counted.error()));
   if (*counted) {  // D1's own accounting, from the instructions that ran (d1/row_counts.h)
+    std::optional<store::sqlite::SqlError> count_failed;
+    auto rows_at = [&](int64_t root) -> std::optional<int64_t> {
+      auto r = c.rows_at_root(root);
+      if (!r) count_failed = r.error();
+      return r ? *r : std::nullopt;
+    };
     RowCounts n = count_rows(ops, returned == 1 ? only_int : std::nullopt,
-                             written > 0 ? c.changes() : 0);
+                             written > 0 ? c.changes() : 0, rows_at);
+    if (count_failed) return fail(errors::sql(*count_failed));
     m.rows_read += n.read;
     m.rows_written += n.written;
   } else {  // a SQLite that does not count instructions: rows changed, full-scan steps or rows returned

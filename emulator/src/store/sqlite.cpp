@@ -692,6 +692,37 @@ SqlResult<bool> Connection::executed_ops(const Statement& st, std::vector<Execut
   return true;
 }
 
+SqlResult<std::optional<int64_t>> Connection::rows_at_root(int64_t root_page) {
+  bool was = trusted_;
+  trusted_ = true;
+  int rc = SQLITE_OK;
+  std::optional<std::string> table;
+  if (sqlite3_stmt* s = cached("SELECT tbl_name FROM main.sqlite_schema WHERE rootpage = ?1", rc)) {
+    sqlite3_bind_int64(s, 1, root_page);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) table = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
+    sqlite3_reset(s);
+  }
+  std::optional<int64_t> rows;
+  if (rc == SQLITE_OK && table) {
+    std::string quoted = "\"";
+    for (char ch : *table) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    std::string sql = "SELECT count(*) FROM main." + quoted + "\"";
+    sqlite3_stmt* s = nullptr;
+    rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr);
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(s);
+      if (rc == SQLITE_ROW) rows = sqlite3_column_int64(s, 0);
+      if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+  }
+  trusted_ = was;
+  if (rc != SQLITE_OK) return std::unexpected(last_error(rc, false));
+  return rows;
+}
+
 SqlResult<int64_t> Connection::size_bytes() {
   auto pages = pragma_int("page_count");
   if (!pages) return pages;

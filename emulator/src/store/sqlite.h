@@ -201,6 +201,9 @@ class Connection {
   // false when this SQLite does not count (built without SQLITE_ENABLE_STMT_SCANSTATUS and
   // SQLITE_ENABLE_BYTECODE_VTAB, e.g. -DERA_BUNDLED_SQLITE=OFF).
   SqlResult<bool> executed_ops(const Statement& st, std::vector<ExecutedOp>& out);
+  // How many rows the table whose table or index b-tree starts at `root_page` (of the main
+  // database) holds, run trusted; nullopt when no table has that root.
+  SqlResult<std::optional<int64_t>> rows_at_root(int64_t root_page);
 
   // Online backup of the whole main database into `file` (replaced), consistent as of the call.
   SqlStatus backup_to(const std::filesystem::path& file);
