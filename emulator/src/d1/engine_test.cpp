@@ -34,6 +34,11 @@ struct Fixture {
     REQUIRE(r);
     return *r;
   }
+  // "rows_read/rows_written" of one query.
+  std::string counts(const std::string& sql, std::vector<Value> params = {}) {
+    auto m = q(sql, std::move(params)).meta;
+    return std::to_string(m.rows_read) + "/" + std::to_string(m.rows_written);
+  }
   Error q_err(const std::string& sql, std::vector<Value> params = {}, const std::string& ns = "app") {
     auto r = engine.query(ctx, ns, StatementInput{sql, std::move(params)});
     INFO(sql);
@@ -564,10 +569,7 @@ TEST_CASE("d1 meta: rows_read and rows_written count what D1 counts", "[d1][meta
   f.q("CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT)");
   f.q("CREATE INDEX u_name ON u(name)");
   for (int i = 1; i <= 10; ++i) f.q("INSERT INTO a (v, n) VALUES (?, ?)", {Value(std::string(i <= 8 ? "x" : "y")), Value(int64_t(i))});
-  auto counts = [&](const std::string& sql, std::vector<Value> params = {}) {
-    auto m = f.q(sql, std::move(params)).meta;
-    return std::to_string(m.rows_read) + "/" + std::to_string(m.rows_written);
-  };
+  auto counts = [&](const std::string& sql, std::vector<Value> params = {}) { return f.counts(sql, std::move(params)); };
   // The issue's four.
   CHECK(counts("SELECT count(*) FROM a") == "10/0");
   CHECK(counts("SELECT * FROM a WHERE n > 5") == "10/0");
@@ -611,10 +613,7 @@ TEST_CASE("d1 meta: row counts follow a statement whose plan changed", "[d1][met
   Fixture f;
   f.q("CREATE TABLE c (id INTEGER PRIMARY KEY, v TEXT)");
   f.q("INSERT INTO c (v) VALUES ('x'), ('y'), ('x'), ('z'), ('x'), ('x')");
-  auto counts = [&](const std::string& sql) {
-    auto m = f.q(sql).meta;
-    return std::to_string(m.rows_read) + "/" + std::to_string(m.rows_written);
-  };
+  auto counts = [&](const std::string& sql) { return f.counts(sql); };
   // Each pair as workerd reports it for the same sequence.
   CHECK(counts("SELECT * FROM c WHERE v = 'x'") == "6/0");  // a scan
   CHECK(counts("SELECT * FROM c WHERE v = 'x'") == "6/0");
@@ -629,10 +628,7 @@ TEST_CASE("d1 meta: row counts follow a statement whose plan changed", "[d1][met
   CHECK(counts("INSERT INTO c (v) VALUES ('w')") == "0/2");
   // One text, different paths through it from run to run.
   f.q("CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE)");
-  auto with = [&](const std::string& sql, const std::string& v) {
-    auto m = f.q(sql, {Value(v)}).meta;
-    return std::to_string(m.rows_read) + "/" + std::to_string(m.rows_written);
-  };
+  auto with = [&](const std::string& sql, const std::string& v) { return f.counts(sql, {Value(v)}); };
   CHECK(with("INSERT OR IGNORE INTO u (email) VALUES (?)", "a") == "0/2");
   CHECK(with("INSERT OR IGNORE INTO u (email) VALUES (?)", "a") == "0/0");  // ignored
   CHECK(with("INSERT OR IGNORE INTO u (email) VALUES (?)", "b") == "0/2");
