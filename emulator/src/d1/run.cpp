@@ -45,10 +45,7 @@ Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, 
     auto r = st.step();
     if (!r) return fail(errors::sql(r.error()));
     if (!*r) break;
-    if (++returned == 1 && one_column) {
-      store::sqlite::Value v = st.column(0);
-      if (auto* i = std::get_if<int64_t>(&v)) only_int = *i;
-    }
+    if (++returned == 1 && one_column) only_int = st.column_int(0);
     if (!want_rows) continue;
     nlohmann::ordered_json row = arrays ? nlohmann::ordered_json::array() : nlohmann::ordered_json::object();
     for (int i = 0; i < static_cast<int>(names.size()); ++i) {
@@ -60,9 +57,10 @@ Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, 
     if (budget && --budget->rows < 0) return fail(errors::result_too_large(kMaxResultBytes, kMaxResultRows));
     out.rows.push_back(std::move(row));
   }
-  int64_t written = c.total_changes() - changes_before;
+  const int64_t written = c.total_changes() - changes_before;
+  const int64_t changes = written > 0 ? c.changes() : 0;  // a statement that wrote nothing leaves the last count
   Meta& m = out.meta;
-  if (written > 0) m.changes += c.changes();
+  m.changes += changes;
   thread_local std::vector<store::sqlite::ExecutedOp> ops;  // reused: no allocation per statement
   auto counted = c.executed_ops(st, ops);
   if (!counted) return fail(errors::sql(counted.error()));
@@ -74,7 +72,7 @@ Status step_all(Connection& c, Statement& st, bool want_rows, QueryResult& out, 
       return r ? *r : std::nullopt;
     };
     RowCounts n = count_rows(ops, returned == 1 ? only_int : std::nullopt,
-                             written > 0 ? c.changes() : 0, rows_at);
+                             changes, rows_at);
     if (count_failed) return fail(errors::sql(*count_failed));
     m.rows_read += n.read;
     m.rows_written += n.written;

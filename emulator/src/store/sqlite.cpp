@@ -338,6 +338,11 @@ Value Statement::column(int i) const {
   }
 }
 
+std::optional<int64_t> Statement::column_int(int i) const {
+  if (sqlite3_column_type(stmt_, i) != SQLITE_INTEGER) return std::nullopt;
+  return sqlite3_column_int64(stmt_, i);
+}
+
 bool Statement::readonly() const { return sqlite3_stmt_readonly(stmt_) != 0; }
 
 int64_t Statement::fullscan_steps() const {
@@ -361,9 +366,27 @@ sqlite3_stmt* Connection::cached(const char* sql, int& rc) {
   return stmt;
 }
 
+struct Connection::TrustedScope {
+  Connection& c;
+  bool was;
+  explicit TrustedScope(Connection& conn) : c(conn), was(conn.trusted_) { c.trusted_ = true; }
+  ~TrustedScope() { c.trusted_ = was; }
+};
+
+namespace {
+// Steps `s` once, hands the row to `take` when one came, and resets `s`: SQLITE_OK for a row or
+// for none, else the error code.
+template <class Take>
+int step_once(sqlite3_stmt* s, Take&& take) {
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) take(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+}  // namespace
+
 SqlStatus Connection::exec_cached(const char* sql) {
-  bool was = trusted_;
-  trusted_ = true;  // also while stepping: a schema change re-prepares (and re-authorizes)
+  TrustedScope trusted(*this);  // also while stepping: a schema change re-prepares (and re-authorizes)
   int rc = SQLITE_OK;
   sqlite3_stmt* s = cached(sql, rc);
   std::optional<SqlError> err;
@@ -375,7 +398,6 @@ SqlStatus Connection::exec_cached(const char* sql) {
   } else {
     err = make_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_));
   }
-  trusted_ = was;
   if (err) return std::unexpected(std::move(*err));
   return {};
 }
@@ -440,11 +462,9 @@ SqlError Connection::last_error(int rc, bool with_offset) const {
 }
 
 SqlStatus Connection::exec(const std::string& sql) {
-  bool was = trusted_;
-  trusted_ = true;
+  TrustedScope trusted(*this);
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-  trusted_ = was;
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
@@ -514,19 +534,12 @@ int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid
 bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 SqlResult<int64_t> Connection::pragma_int(const char* name) {
+  TrustedScope trusted(*this);
   std::string q = std::string("PRAGMA ") + name;
-  bool was = trusted_;
-  trusted_ = true;
   int rc = SQLITE_OK;
-  sqlite3_stmt* s = cached(q.c_str(), rc);
   int64_t v = 0;
-  if (s) {
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
-    sqlite3_reset(s);
-  }
-  trusted_ = was;
+  if (sqlite3_stmt* s = cached(q.c_str(), rc))
+    rc = step_once(s, [&](sqlite3_stmt* row) { v = sqlite3_column_int64(row, 0); });
   if (rc != SQLITE_OK) return std::unexpected(last_error(rc, false));
   return v;
 }
@@ -693,16 +706,14 @@ SqlResult<bool> Connection::executed_ops(const Statement& st, std::vector<Execut
 }
 
 SqlResult<std::optional<int64_t>> Connection::rows_at_root(int64_t root_page) {
-  bool was = trusted_;
-  trusted_ = true;
+  TrustedScope trusted(*this);
   int rc = SQLITE_OK;
   std::optional<std::string> table;
   if (sqlite3_stmt* s = cached("SELECT tbl_name FROM main.sqlite_schema WHERE rootpage = ?1", rc)) {
     sqlite3_bind_int64(s, 1, root_page);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) table = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
-    sqlite3_reset(s);
+    rc = step_once(s, [&](sqlite3_stmt* row) {
+      table = reinterpret_cast<const char*>(sqlite3_column_text(row, 0));
+    });
   }
   std::optional<int64_t> rows;
   if (rc == SQLITE_OK && table) {
@@ -711,14 +722,9 @@ SqlResult<std::optional<int64_t>> Connection::rows_at_root(int64_t root_page) {
     std::string sql = "SELECT count(*) FROM main." + quoted + "\"";
     sqlite3_stmt* s = nullptr;
     rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr);
-    if (rc == SQLITE_OK) {
-      rc = sqlite3_step(s);
-      if (rc == SQLITE_ROW) rows = sqlite3_column_int64(s, 0);
-      if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
-    }
+    if (rc == SQLITE_OK) rc = step_once(s, [&](sqlite3_stmt* row) { rows = sqlite3_column_int64(row, 0); });
     sqlite3_finalize(s);
   }
-  trusted_ = was;
   if (rc != SQLITE_OK) return std::unexpected(last_error(rc, false));
   return rows;
 }

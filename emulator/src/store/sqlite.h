@@ -105,6 +105,8 @@ class Statement {
   int column_count() const;
   std::string column_name(int i) const;
   Value column(int i) const;
+  // The column's value when it is an INTEGER (nothing copied otherwise).
+  std::optional<int64_t> column_int(int i) const;
   bool readonly() const;
   // SQLITE_STMTSTATUS_FULLSCAN_STEP: forward steps of full table scans.
   int64_t fullscan_steps() const;
@@ -220,6 +222,7 @@ class Connection {
   SqlError last_error(int rc, bool with_offset) const;
   // A trusted statement from the per-connection cache (prepared on first use); null on error.
   sqlite3_stmt* cached(const char* sql, int& rc);
+  struct TrustedScope;  // trusted_ set for a block, restored after
 
   sqlite3* db_ = nullptr;
   std::vector<std::pair<std::string, sqlite3_stmt*>> cache_;  // a handful of entries
