@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -414,6 +415,45 @@ TEST_CASE("http: a slow handler holds one pool thread; quick routes and other cl
   }
   CHECK(served_while_slow == 20);
   slow.join();
+}
+
+namespace {
+// Threads of this process named `name` (the server names its handler threads "era-handler").
+int threads_named(const std::string& name) {
+  int n = 0;
+  for (auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    n += comm == name;
+  }
+  return n;
+}
+}  // namespace
+
+TEST_CASE("http: handler threads start on demand, up to --threads", "[http]") {
+  Options o;
+  o.threads = 3;
+  Emu emu(o);
+  // Quick routes run on the event loop: no handler thread for them.
+  for (int i = 0; i < 5; ++i) REQUIRE(emu.get("/_emu/health")->status == 200);
+  CHECK(threads_named("era-handler") == 0);
+  // Six slow D1 queries at once: three handler threads start, no more, and all six are answered.
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 6; ++i)
+    clients.emplace_back([&] {
+      httplib::Client c("127.0.0.1", emu.emu->port());
+      c.set_read_timeout(120, 0);
+      auto r = c.Post("/api/storage/d1/db/query",
+                      json{{"sql", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) "
+                                   "SELECT count(*) AS n FROM c"}}
+                          .dump(),
+                      "application/json");
+      if (r && r->status == 200) ++ok;
+    });
+  for (auto& t : clients) t.join();
+  CHECK(ok == 6);
+  CHECK(threads_named("era-handler") == 3);
 }
 
 TEST_CASE("http: Host must name this server (DNS rebinding)", "[http][security]") {

@@ -40,7 +40,6 @@ Emu::Emu(Options o) {
   o.port = 0;
   if (o.data_dir == Options{}.data_dir) o.memory = true;
   o.log_level = "warn";
-  o.threads = 16;
   auto started = Emulator::start(o);
   if (!started) FAIL("emulator failed to start: " << started.error().message);
   emu = std::move(*started);

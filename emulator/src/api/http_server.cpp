@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -11,8 +12,10 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -142,11 +145,21 @@ struct HttpServer::Impl {
   std::condition_variable cv;
   net::io_context ioc;   // the event loop: sockets, timers, quick handlers
   net::io_context pool;  // handlers that may block
+  // Handler threads start on demand, up to lim.threads: one more each time a handler is handed
+  // over while every started one is busy. An idle server has none (each costs ~24 KiB resident).
+  std::mutex pool_mu;
+  std::vector<std::thread> pool_threads;  // guarded by pool_mu
+  bool pool_closed = false;               // guarded by pool_mu: serve() is joining them
+  std::atomic<size_t> pool_started{0};
+  std::atomic<size_t> pool_busy{0};       // handed over, not finished
   tcp::acceptor acceptor{ioc};
   net::steady_timer accept_retry{ioc};
   net::steady_timer sweep_timer{ioc};
 
   void accept();
+  // Runs `job` on a handler thread, starting one if every started thread is busy.
+  template <class Job>
+  void to_pool(Job job);
   // Every kSweep: connections whose wait is past its deadline are shut down (the pending read or
   // write then ends with an error and the connection closes itself).
   void sweep();
@@ -450,7 +463,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // A quick handler runs here, on the event loop; any other is handed to the pool.
   void dispatch() {
     if (adm_.quick) return run();
-    net::post(s_.pool, [self = shared_from_this()] { self->run(); });
+    s_.to_pool([self = shared_from_this()] { self->run(); });
   }
 
   void run() {
@@ -794,6 +807,35 @@ Result<int> HttpServer::bind(const std::string& host, int port) {
   return int(a.local_endpoint().port());
 }
 
+template <class Job>
+void HttpServer::Impl::to_pool(Job job) {
+  size_t busy = ++pool_busy;
+  if (busy > pool_started && pool_started < std::max<size_t>(1, lim.threads)) {
+    std::lock_guard lock(pool_mu);
+    if (!pool_closed && busy > pool_started && pool_started < std::max<size_t>(1, lim.threads)) {
+      try {
+        pool_threads.emplace_back([this] {
+          pthread_setname_np(pthread_self(), "era-handler");  // as `top -H` and gdb show it
+          pool.run();
+        });
+        ++pool_started;
+      } catch (const std::system_error& e) {  // out of threads: the started ones take it
+        log::warn("could not start another handler thread (", e.what(), "); ", pool_started.load(),
+                  " serve the requests that may block");
+      }
+    }
+  }
+  if (pool_started == 0) {  // not even one thread: run it here rather than never
+    job();
+    --pool_busy;
+    return;
+  }
+  net::post(pool, [this, job = std::move(job)]() mutable {
+    job();
+    --pool_busy;
+  });
+}
+
 void HttpServer::serve() {
   Impl& s = *impl_;
   auto work = net::make_work_guard(s.ioc);
@@ -801,8 +843,11 @@ void HttpServer::serve() {
   size_t io = s.lim.io_threads;
   if (io == 0) io = std::clamp<size_t>(2 * std::max(1u, std::thread::hardware_concurrency()), 2, 8);
   std::vector<std::thread> threads;
-  for (size_t i = 0; i < io; ++i) threads.emplace_back([&s] { s.ioc.run(); });
-  for (size_t i = 0; i < std::max<size_t>(1, s.lim.threads); ++i) threads.emplace_back([&s] { s.pool.run(); });
+  for (size_t i = 0; i < io; ++i)
+    threads.emplace_back([&s] {
+      pthread_setname_np(pthread_self(), "era-io");
+      s.ioc.run();
+    });
   {
     std::unique_lock lock(s.mu);
     s.cv.wait(lock, [&] { return s.stopping.load(); });
@@ -812,8 +857,15 @@ void HttpServer::serve() {
   work.reset();
   pool_work.reset();
   s.ioc.stop();  // the sweeper and what is left are ended; handlers still running finish first
-  s.pool.stop();
   for (auto& t : threads) t.join();
+  std::vector<std::thread> handlers;
+  {
+    std::lock_guard lock(s.pool_mu);
+    s.pool_closed = true;
+    handlers.swap(s.pool_threads);
+  }
+  s.pool.stop();
+  for (auto& t : handlers) t.join();
 }
 
 void HttpServer::stop() {
