@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/cli.h"
+#include "cli/resident.h"
 #include "core/log.h"
 #include "core/time_util.h"
 #include "era/emulator.h"
@@ -114,6 +115,14 @@ std::unique_ptr<Emulator> start_with_signals_blocked(const Options& o, const sig
   return std::move(*emu);
 }
 
+// Once serving, the code that only started the process need not stay mapped (cli/resident.h):
+// an idle era-emu then shows what it uses, not what it once ran.
+void release_startup_pages() {
+  size_t n = release_clean_file_pages();
+  malloc_trim(0);  // and the heap's free pages (start-up's temporary buffers)
+  log::debug("unmapped ", n / 1024, " KiB of start-up code pages (they stay in the page cache)");
+}
+
 int run_up(UpArgs& a) {
   tune_allocator();
   const Options& o = a.opts;
@@ -132,6 +141,7 @@ int run_up(UpArgs& a) {
   if (o.control) log::info("inspector: ", emu->url(), "/_emu/ui/");
   std::printf("ERA_STORAGE_URL=%s\n", emu->url().c_str());
   std::fflush(stdout);
+  release_startup_pages();
   if (a.exit_with_parent) watch_parent(parent);
 
   int sig = 0;
@@ -191,6 +201,7 @@ int run_exec(UpArgs& a, const std::vector<std::string>& command) {
   if (!emu) return 1;
   const std::string url = emu->url();
   log::info("serving ", url, " for: ", command[0]);
+  release_startup_pages();
 
   // The child's environment, built before fork (nothing but exec runs in the child).
   std::vector<std::string> env_text;
