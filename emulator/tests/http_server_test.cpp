@@ -62,6 +62,16 @@ struct Socket {
   std::string pending;
 };
 
+// A D1 query that counts `rows` rows of a recursive CTE on its own connection: CPU time on a
+// handler thread, as much as asked for.
+httplib::Result slow_d1_query(const Emu& emu, int rows) {
+  httplib::Client c("127.0.0.1", emu.emu->port());
+  c.set_read_timeout(120, 0);
+  std::string sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " +
+                    std::to_string(rows) + ") SELECT count(*) AS n FROM c";
+  return c.Post("/api/storage/d1/db/query", json{{"sql", sql}}.dump(), "application/json");
+}
+
 std::string body_of(const std::string& resp) { return resp.substr(resp.find("\r\n\r\n") + 4); }
 
 const std::string kHost = "Host: 127.0.0.1\r\n";
@@ -393,14 +403,8 @@ TEST_CASE("http: a slow handler holds one pool thread; quick routes and other cl
   REQUIRE(emu.put_json("/api/storage/kv/app/k", {{"value", "v"}})->status == 200);
   std::atomic<bool> slow_done{false};
   std::thread slow([&] {
-    httplib::Client c("127.0.0.1", emu.emu->port());
-    c.set_read_timeout(120, 0);
     // Millions of rows through a recursive CTE: a second or more of SQLite on the only pool thread.
-    auto r = c.Post("/api/storage/d1/db/query",
-                    json{{"sql", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 8000000) "
-                                 "SELECT count(*) AS n FROM c"}}
-                        .dump(),
-                    "application/json");
+    auto r = slow_d1_query(emu, 8000000);
     CHECK((r && r->status == 200));
     slow_done = true;
   });
@@ -442,13 +446,7 @@ TEST_CASE("http: handler threads start on demand, up to --threads", "[http]") {
   std::atomic<int> ok{0};
   for (int i = 0; i < 6; ++i)
     clients.emplace_back([&] {
-      httplib::Client c("127.0.0.1", emu.emu->port());
-      c.set_read_timeout(120, 0);
-      auto r = c.Post("/api/storage/d1/db/query",
-                      json{{"sql", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) "
-                                   "SELECT count(*) AS n FROM c"}}
-                          .dump(),
-                      "application/json");
+      auto r = slow_d1_query(emu, 300000);
       if (r && r->status == 200) ++ok;
     });
   for (auto& t : clients) t.join();
