@@ -286,7 +286,8 @@ void add_server_options(CLI::App* up, const std::shared_ptr<UpArgs>& args) {
   up->add_flag("!--no-control", o.control,
                "Disable the /_emu control API and the web inspector at /_emu/ui/ (health stays)");
   up->add_option("--threads", o.threads,
-                 "Handler threads for requests that may block (D1, R2, writes): how many run at once. "
+                 "Handler threads for requests that may block (D1, R2, writes): how many run at once "
+                 "(started as needed). "
                  "KV reads, health and idle or slow connections hold none (a latency fault waits on "
                  "a timer), so thousands of keep-alive clients need no more")
       ->capture_default_str()->check(CLI::Range(1, 1024));
