@@ -1,6 +1,7 @@
 // The ERA JSON R2 route (/api/storage/r2/...): wire shapes of the original proxy plus the
 // additive fields, through real HTTP.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "core/crypto.h"
 #include "support.h"
@@ -228,4 +229,38 @@ TEST_CASE("r2 era get: a multi-MiB object is served (the original 500s)", "[r2][
   json j = body_json(r);
   CHECK(j["size"] == big.size());
   CHECK(core::base64_decode(j["content"].get<std::string>()) == big);
+}
+
+TEST_CASE("r2 era put: big bodies one after another keep their own bytes (reused buffers)", "[r2][era]") {
+  // The HTTP layer reuses the buffers of finished big bodies: a shorter body after a longer one,
+  // on the same keep-alive connection and on others, must carry its bytes and nothing left over.
+  Emu emu;
+  auto bytes = [](size_t n, int seed) {
+    std::string s(n, '\0');
+    for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + seed * 17) >> 3);
+    return s;
+  };
+  const std::vector<std::pair<size_t, int>> puts = {
+      {2 * 1024 * 1024, 1}, {1024 * 1024, 2}, {300 * 1024, 3}, {1024 * 1024 + 5, 4}, {3 * 1024 * 1024, 5}};
+  for (auto [n, seed] : puts) put_obj(emu, "reuse", "k" + std::to_string(seed), bytes(n, seed));
+  // A KV value from a big JSON body in between, and the same object again from another connection.
+  std::string value(400 * 1024, 'v');
+  REQUIRE(emu.put_json("/api/storage/kv/reuse/big", {{"value", value}})->status == 200);
+  Emu* e = &emu;
+  std::thread other([e, &bytes] {
+    httplib::Client c("127.0.0.1", e->emu->port());
+    json body = {{"content", core::base64_encode(bytes(512 * 1024, 6))}};
+    auto r = c.Put("/api/storage/r2/reuse/k6", body.dump(), "application/json");
+    CHECK((r && r->status == 200));
+  });
+  other.join();
+  for (auto [n, seed] : std::vector<std::pair<size_t, int>>{{2 * 1024 * 1024, 1}, {1024 * 1024, 2}, {300 * 1024, 3},
+                                                            {1024 * 1024 + 5, 4}, {3 * 1024 * 1024, 5}, {512 * 1024, 6}}) {
+    auto r = emu.get("/api/storage/r2/reuse/k" + std::to_string(seed));
+    REQUIRE(r->status == 200);
+    CHECK(core::base64_decode(body_json(r)["content"].get<std::string>()) == bytes(n, seed));
+  }
+  auto kv = emu.get("/api/storage/kv/reuse/big");
+  REQUIRE(kv->status == 200);
+  CHECK(body_json(kv)["value"] == value);
 }

@@ -57,7 +57,8 @@ class HttpApp {
   // With the body buffered (or ready to stream): how long to hold the request before handle().
   // Must not block.
   virtual int64_t hold_ms(Pending& p, Request& req, Response& res) = 0;
-  // Runs on a handler thread. `reader` is set for streamed bodies only.
+  // Runs on a handler thread. `reader` is set for streamed bodies only. `body` may be moved
+  // from; a buffer it still (or again) holds on return is kept for a later big body.
   virtual void handle(Pending& p, Request& req, Response& res, std::string&& body,
                       const ContentReader* reader) = 0;
   // An error before or outside any handler (framing, timeouts): the JSON error response.

@@ -257,6 +257,7 @@ void Server::handle(Pending& pending, Request& req, Response& res, std::string&&
   if (p.link_cors && req.has_header("Origin")) add_link_cors(req, res, s3::bucket_cors(services_, call.ns));
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p.started).count();
   services_.guard->after(call, ms);
+  body = std::move(call.body);  // the buffer back to the HTTP layer, for the next big body
 }
 
 }  // namespace era::api
