@@ -200,6 +200,13 @@ def proc_cpu_s(pid):
         return None
 
 
+def rss_split(anon_kib, file_kib) -> str:
+    """"own (anonymous) A MiB + file pages F MiB", or "" when either is unknown."""
+    if anon_kib is None or file_kib is None:
+        return ""
+    return f"own (anonymous) {anon_kib / 1024:.1f} MiB + file pages {file_kib / 1024:.1f} MiB"
+
+
 def proc_status(pid: int) -> dict:
     """VmRSS / VmHWM and the RSS split RssAnon / RssFile / RssShmem (KiB) of a live process."""
     out = {}
@@ -1658,10 +1665,7 @@ def markdown(results: dict) -> str:
             else:
                 L.append(f"| {r['mode']} | {r['case']} | {r['status']} | | | {r.get('error', r.get('note', ''))} |")
     for mem in results.get("memory", []):
-        split = ""
-        if mem.get("idle_rss_anon_kib") is not None and mem.get("idle_rss_file_kib") is not None:
-            split = (f"own (anonymous) {fmt(mem['idle_rss_anon_kib'] / 1024, 1)} MiB + "
-                     f"file pages {fmt(mem['idle_rss_file_kib'] / 1024, 1)} MiB")
+        split = rss_split(mem.get("idle_rss_anon_kib"), mem.get("idle_rss_file_kib"))
         L.append(f"| {mem['mode']} | RSS idle after start | {fmt(mem.get('idle_rss_kib', 0) / 1024, 1)} MiB | | | {split} |")
         L.append(f"| {mem['mode']} | peak RSS (VmHWM) after load | "
                  f"{fmt((mem.get('peak_rss_kib') or 0) / 1024, 1)} MiB | | | |")
@@ -1950,10 +1954,9 @@ def main(argv=None):
                 mem = {"mode": mode, "idle_rss_kib": st["VmRSS"], "idle_rss_anon_kib": st.get("RssAnon"),
                        "idle_rss_file_kib": st.get("RssFile")}
                 results["memory"].append(mem)
-                split = ""
-                if st.get("RssAnon") is not None and st.get("RssFile") is not None:
-                    split = f" = {st['RssAnon'] / 1024:.1f} own + {st['RssFile'] / 1024:.1f} file pages"
-                log(f"  {mode:6} idle RSS {mem['idle_rss_kib'] / 1024:.1f} MiB{split} (pid {srv.pid}, {url})")
+                split = rss_split(st.get("RssAnon"), st.get("RssFile"))
+                log(f"  {mode:6} idle RSS {mem['idle_rss_kib'] / 1024:.1f} MiB"
+                    f"{' = ' + split if split else ''} (pid {srv.pid}, {url})")
             try:
                 if "reset" not in a.skip:
                     results["cases"].extend(b.reset_bench(url, mode, a.resets, a.restores))

@@ -829,9 +829,10 @@ void HttpServer::Impl::sweep() {
   sweep_timer.expires_after(kSweep);
   sweep_timer.async_wait([this](beast::error_code ec) {
     if (ec) return;
-    auto now = SteadyClock::now().time_since_epoch().count();
+    const auto at = SteadyClock::now();
+    auto now = at.time_since_epoch().count();
     for (auto& c : select([now](const Connection& c) { return c.overdue(now); })) c->interrupt();
-    bodies.expire(SteadyClock::now());
+    bodies.expire(at);
     sweep();
   });
 }
@@ -870,10 +871,10 @@ Result<int> HttpServer::bind(const std::string& host, int port) {
 
 template <class Job>
 void HttpServer::Impl::to_pool(Job job) {
-  size_t busy = ++pool_busy;
-  if (busy > pool_started && pool_started < std::max<size_t>(1, lim.threads)) {
+  const size_t busy = ++pool_busy, most = std::max<size_t>(1, lim.threads);
+  if (busy > pool_started && pool_started < most) {
     std::lock_guard lock(pool_mu);
-    if (!pool_closed && busy > pool_started && pool_started < std::max<size_t>(1, lim.threads)) {
+    if (!pool_closed && busy > pool_started && pool_started < most) {
       try {
         pool_threads.emplace_back([this] {
           pthread_setname_np(pthread_self(), "era-handler");  // as `top -H` and gdb show it
