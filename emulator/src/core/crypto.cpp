@@ -7,6 +7,10 @@
 
 #include <sys/random.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -74,6 +78,54 @@ std::string base64_encode(std::string_view in) {
   return out;
 }
 
+namespace {
+
+#if defined(__x86_64__)
+// 32 characters into 24 bytes with AVX2, the range-compare form of Muła and Lemire's decoder
+// ("Faster Base64 Encoding and Decoding using AVX2 Instructions", 2018). Returns how many
+// characters it decoded (a multiple of 32), stopping before the first block holding anything but
+// the 64 alphabet characters; the caller decodes and checks the rest one quantum at a time.
+// lo <= c <= hi, per byte, as signed bytes (so bytes >= 0x80 are never in a range).
+__attribute__((target("avx2"))) inline __m256i in_range(__m256i c, char lo, char hi) {
+  return _mm256_and_si256(_mm256_cmpgt_epi8(c, _mm256_set1_epi8(char(lo - 1))),
+                          _mm256_cmpgt_epi8(_mm256_set1_epi8(char(hi + 1)), c));
+}
+
+__attribute__((target("avx2"))) size_t base64_decode_avx2(const unsigned char* in, size_t n, char* out) {
+  const __m256i pack_pairs = _mm256_set1_epi32(0x01400140);  // (a << 6) | b, (c << 6) | d
+  const __m256i pack_quads = _mm256_set1_epi32(0x00011000);  // (ab << 12) | cd: 24 bits
+  const __m256i order = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+                                         2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+  size_t done = 0;
+  for (; done + 32 <= n; done += 32, out += 24) {
+    __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + done));
+    __m256i upper = in_range(c, 'A', 'Z'), lower = in_range(c, 'a', 'z'), digit = in_range(c, '0', '9');
+    __m256i plus = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('+')), slash = _mm256_cmpeq_epi8(c, _mm256_set1_epi8('/'));
+    __m256i valid = _mm256_or_si256(_mm256_or_si256(upper, lower), _mm256_or_si256(digit, _mm256_or_si256(plus, slash)));
+    if (static_cast<uint32_t>(_mm256_movemask_epi8(valid)) != 0xFFFFFFFFu) break;
+    __m256i shift = _mm256_or_si256(
+        _mm256_or_si256(_mm256_and_si256(upper, _mm256_set1_epi8(-65)), _mm256_and_si256(lower, _mm256_set1_epi8(-71))),
+        _mm256_or_si256(_mm256_and_si256(digit, _mm256_set1_epi8(4)),
+                        _mm256_or_si256(_mm256_and_si256(plus, _mm256_set1_epi8(19)),
+                                        _mm256_and_si256(slash, _mm256_set1_epi8(16)))));
+    __m256i v = _mm256_add_epi8(c, shift);  // 6-bit values
+    v = _mm256_madd_epi16(_mm256_maddubs_epi16(v, pack_pairs), pack_quads);
+    v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, order), lanes);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(v));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 16), _mm256_extracti128_si256(v, 1));
+  }
+  return done;
+}
+
+bool have_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#endif
+
+}  // namespace
+
 bool base64_decode_into(std::string_view in, std::string& out) {
   static const auto kTable = [] {
     std::array<int8_t, 256> t{};
@@ -95,7 +147,16 @@ bool base64_decode_into(std::string_view in, std::string& out) {
   out.resize(quads * 3 + (rest ? rest - 1 : 0));
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   char* o = out.data();
-  for (size_t q = 0; q < quads; ++q, p += 4, o += 3) {
+  size_t q = 0;
+#if defined(__x86_64__)
+  if (have_avx2() && quads >= 8) {
+    size_t n = base64_decode_avx2(p, quads * 4, o);
+    q = n / 4;
+    p += n;
+    o += n / 4 * 3;
+  }
+#endif
+  for (; q < quads; ++q, p += 4, o += 3) {
     int32_t a = kTable[p[0]], b = kTable[p[1]], c = kTable[p[2]], d = kTable[p[3]];
     if ((a | b | c | d) < 0) return false;
     uint32_t v = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6 | uint32_t(d);
