@@ -84,10 +84,13 @@ TEST_CASE("r2 lifecycle: the sweep deletes expired objects and reclaims their bl
     return n;
   };
   OpContext ctx{kT0, "local"};
-  REQUIRE(engine.put_bytes(ctx, "avatars", "a", "aaa", {}));
-  REQUIRE(engine.put_bytes(ctx, "other", "a", "aaa", {}));
+  // Bodies past the inline limit are files; "tiny" lives inside its record.
+  const std::string big(r2::EngineOptions{}.inline_body_bytes + 1, 'x');
+  REQUIRE(engine.put_bytes(ctx, "avatars", "a", big, {}));
+  REQUIRE(engine.put_bytes(ctx, "avatars", "tiny", "t", {}));
+  REQUIRE(engine.put_bytes(ctx, "other", "a", big, {}));
   ctx.now_ms = kT0 + kDayMs;
-  REQUIRE(engine.put_bytes(ctx, "avatars", "b", "bbb", {}));
+  REQUIRE(engine.put_bytes(ctx, "avatars", "b", big, {}));
   CHECK(blob_count() == 3);
 
   auto swept = engine.sweep(kT0 + 2 * kDayMs - 1);
@@ -96,7 +99,7 @@ TEST_CASE("r2 lifecycle: the sweep deletes expired objects and reclaims their bl
   CHECK(blob_count() == 3);
   swept = engine.sweep(kT0 + 2 * kDayMs);
   REQUIRE(swept);
-  CHECK(*swept == 1);
+  CHECK(*swept == 2);  // "a" and "tiny"
   CHECK(blob_count() == 2);
   // Gone from the records too: even an unbounded clock shows only "b" until its own boundary.
   ctx.now_ms = kT0 + 2 * kDayMs;

@@ -1,6 +1,7 @@
 #include "r2/engine.h"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 
 #include "core/crypto.h"
@@ -25,7 +26,7 @@ namespace {
 // A full buffer of a plain body goes to disk, then to the digest thread (started here, so
 // bodies of up to one buffer never start one).
 Status flush_plain(BodyWriter::Impl& w) {
-  ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
+  ERA_TRY(w.write_blob(w.buf.data(), w.buf.size()));
   if (!w.pipe) w.pipe = std::make_unique<DigestPipe>(w.digests());
   w.buf = w.pipe->push(std::move(w.buf));
   w.buf.reserve(kWriteBuffer);
@@ -41,7 +42,7 @@ Status BodyWriter::write(const char* data, size_t n) {
     w.update_digests(data, n);
     w.sealer->add(data, n, w.buf);
     if (w.buf.size() < kWriteBuffer) return {};
-    ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
+    ERA_TRY(w.write_blob(w.buf.data(), w.buf.size()));
     w.buf.clear();
     return {};
   }
@@ -50,7 +51,7 @@ Status BodyWriter::write(const char* data, size_t n) {
   // faults per object. Its digests run here; no pipe exists yet, so their order holds. Only the
   // first buffer: the rest of a bigger body still overlaps its digests with the disk writes.
   if (n >= kWriteBuffer && w.size == n && !w.pipe) {
-    ERA_TRY(w.blob.write(data, kWriteBuffer));
+    ERA_TRY(w.write_blob(data, kWriteBuffer));
     w.update_digests(data, kWriteBuffer);
     data += kWriteBuffer;
     n -= kWriteBuffer;
@@ -72,8 +73,14 @@ Body::Body(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Body::~Body() = default;
 uint64_t Body::size() const { return impl_->size; }
 Result<size_t> Body::read_at(uint64_t offset, char* buf, size_t n) const {
-  if (impl_->opener) return impl_->opener->read_at(impl_->reader, offset, buf, n);
-  return impl_->reader.read_at(offset, buf, n);
+  if (!impl_->reader) {  // inline
+    if (offset >= impl_->data.size()) return size_t(0);
+    n = std::min<uint64_t>(n, impl_->data.size() - offset);
+    std::memcpy(buf, impl_->data.data() + offset, n);
+    return n;
+  }
+  if (impl_->opener) return impl_->opener->read_at(*impl_->reader, offset, buf, n);
+  return impl_->reader->read_at(offset, buf, n);
 }
 
 // ---------------------------------------------------------------- engine
@@ -91,11 +98,12 @@ Status Engine::check_put(std::string_view bucket, std::string_view key,
 }
 
 Result<BodyWriter> Engine::begin_body(std::string_view bucket, const Checksums& expected) {
-  auto blob = blobs_.create();
-  if (!blob) return fail(blob.error());
-  auto impl = std::make_unique<BodyWriter::Impl>(std::move(*blob), opts_.max_put_bytes);
+  auto impl = std::make_unique<BodyWriter::Impl>(blobs_, opts_.max_put_bytes);
   impl->bucket = std::string(bucket);
-  if (auto aead = bucket_cipher(bucket)) impl->sealer = std::make_unique<ChunkSealer>(aead, impl->blob.id());
+  if (auto aead = bucket_cipher(bucket)) {  // the blob id is sealed into every chunk: create it now
+    ERA_TRY(impl->ensure_blob());
+    impl->sealer = std::make_unique<ChunkSealer>(aead, impl->blob->id());
+  }
   if (!expected.sha1.empty()) impl->sha1 = std::make_unique<core::Digest>(core::Digest::Alg::sha1);
   if (!expected.sha256.empty())
     impl->sha256 = std::make_unique<core::Digest>(core::Digest::Alg::sha256);
@@ -107,10 +115,13 @@ Result<BodyWriter> Engine::begin_body(std::string_view bucket, const Checksums& 
 }
 
 Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expected,
-                                        Checksums& got) {
+                                        Checksums& got, std::string* inline_body) {
   BodyWriter::Impl& w = *body.impl_;
   if (w.sealer) w.sealer->finish(w.buf);
-  if (!w.buf.empty()) ERA_TRY(w.blob.write(w.buf.data(), w.buf.size()));
+  // A small plain body that never reached the disk stays in memory, for the record.
+  const bool keep = inline_body && !w.blob && !w.sealer && opts_.inline_body_bytes > 0 &&
+                    w.size <= opts_.inline_body_bytes;
+  if (!keep) ERA_TRY(w.write_blob(w.buf.data(), w.buf.size()));  // also creates an empty body's file
   if (!w.sealer) {  // the plain tail still needs digesting
     if (w.pipe) {
       w.pipe->push(std::move(w.buf));
@@ -120,6 +131,8 @@ Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expec
       w.update_digests(w.buf.data(), w.buf.size());
     }
   }
+  if (keep)
+    *inline_body = std::move(w.buf);
   w.buf.clear();
   got.md5 = w.md5.finish();
   if (w.sha1) got.sha1 = w.sha1->finish();
@@ -147,8 +160,10 @@ Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, st
   if (w.size() > max_object_bytes(bucket))  // a declared maxObjectSize (the temp blob is dropped)
     return fail(errors::bucket_object_too_large(bucket, w.size(), max_object_bytes(bucket)));
   ObjectMeta m;
-  auto etag = finish_body(w, opts.expected, m.checksums);
+  std::string inline_body;
+  auto etag = finish_body(w, opts.expected, m.checksums, &inline_body);
   if (!etag) return fail(etag.error());
+  if (!w.impl_->blob) m.inline_body = std::move(inline_body);
   m.key = std::string(key);
   m.size = w.size();
   m.etag = std::move(*etag);
@@ -158,9 +173,11 @@ Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, st
   m.custom = opts.custom;
 
   std::shared_lock clear_guard(clear_mu_);
-  auto id = w.impl_->blob.commit();
-  if (!id) return fail(id.error());
-  m.blob = std::move(*id);
+  if (w.impl_->blob) {
+    auto id = w.impl_->blob->commit();
+    if (!id) return fail(id.error());
+    m.blob = std::move(*id);
+  }
   seal_meta(bucket, m, w.impl_->sealer != nullptr);
   std::string old_blob;
   Status st = [&]() -> Status {
@@ -182,7 +199,7 @@ Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, st
   }();
   clear_guard.unlock();
   if (!st) {
-    (void)blobs_.remove(m.blob);
+    if (!m.blob.empty()) (void)blobs_.remove(m.blob);
     return fail(st.error());
   }
   if (!old_blob.empty()) (void)blobs_.remove(old_blob);

@@ -10,6 +10,9 @@
 //   4. only after commit is the replaced blob unlinked — a reader that already opened it keeps
 //      reading the old, complete body.
 // A crash between 2 and 3 leaves an orphan blob that sweep_orphans() removes at start.
+// A small plain body (EngineOptions::inline_body_bytes) skips 1, 2 and 4: it stays in memory and
+// is written inside the record in step 3, so it commits (or not) with its metadata; a reader
+// holds its own copy. Everything else about such an object is the same.
 //
 // Multipart uploads live in the `uploads` table (key "r2\0" + upload id, a JSON record listing
 // part blobs). complete() concatenates the parts into one new blob (streaming copy), so reads
@@ -50,6 +53,11 @@ struct EngineOptions {
   uint64_t min_part_bytes = 5242880;                    // 5 MiB for every non-trailing part
   uint32_t max_parts = 10000;
   int64_t upload_ttl_ms = int64_t(7) * 24 * 3600 * 1000;  // abandoned multipart uploads
+  // A plain (unsealed) body of at most this many bytes, stored by put(), lives inside its LMDB
+  // record instead of a blob file: creating and unlinking a file per small object cost more
+  // than the whole rest of a put (issue 19), and the body then commits in the same transaction
+  // as its metadata. 0: every body is a file. Parts and multipart objects are always files.
+  uint64_t inline_body_bytes = 4096;
 };
 
 // Per-bucket rules; unset fields mean no rule / the engine-wide default.
@@ -273,7 +281,11 @@ class Engine {
                         const std::function<void(Resource&&)>& out);
 
  private:
-  Result<std::string> finish_body(BodyWriter& body, const Checksums& expected, Checksums& got);
+  // Flushes and digests the body; the MD5 hex. With `inline_body`, a small plain body that never
+  // reached the disk is moved there instead (the writer then has no blob): put() only — parts
+  // and copies into parts always become files.
+  Result<std::string> finish_body(BodyWriter& body, const Checksums& expected, Checksums& got,
+                                  std::string* inline_body = nullptr);
   // Sealing (r2/sealing.cpp): seals m's metadata when `bucket` encrypts and the body was sealed;
   // opens a sealed record's metadata; opens a body (decrypting when m.sealed), authenticating
   // the chunk at `first_offset` before returning.

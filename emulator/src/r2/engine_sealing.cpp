@@ -39,21 +39,23 @@ Status Engine::open_meta(std::string_view bucket, ObjectMeta& m) const {
 
 Result<std::shared_ptr<Body>> Engine::open_body(std::string_view bucket, const ObjectMeta& m,
                                                 uint64_t first_offset) const {
+  if (m.inline_body)  // plain and small: the record holds it (a sealed record never does)
+    return std::make_shared<Body>(std::make_unique<Body::Impl>(*m.inline_body));
   auto reader = blobs_.open(m.blob);
   if (!reader) return fail(reader.error());
   auto impl = std::make_unique<Body::Impl>(std::move(*reader));
   auto aead = bucket_cipher(bucket);
   if (m.sealed) {
     if (!aead) return fail(no_cipher(bucket));
-    auto opener = ChunkOpener::open(impl->reader, aead, m.blob, m.size);
+    auto opener = ChunkOpener::open(*impl->reader, aead, m.blob, m.size);
     if (!opener) return fail(opener.error());
-    ERA_TRY((*opener)->prime(impl->reader, first_offset));
+    ERA_TRY((*opener)->prime(*impl->reader, first_offset));
     impl->size = m.size;
     impl->opener = std::move(*opener);
-  } else if (aead && impl->reader.size() >= kSealedHeaderBytes) {
+  } else if (aead && impl->reader->size() >= kSealedHeaderBytes) {
     // A plain record over a sealed body: the record was altered. Serve nothing.
     char head[kSealedHeaderBytes];
-    auto n = impl->reader.read_at(0, head, sizeof head);
+    auto n = impl->reader->read_at(0, head, sizeof head);
     if (n && has_sealed_header(std::string_view(head, *n)))
       return fail(Code::DATA_CORRUPTED, "R2 object " + std::string(bucket) + "/" + m.key +
                                             ": record says plaintext but the body is encrypted");

@@ -33,6 +33,7 @@ struct Rig {
     EngineOptions o;
     o.min_part_bytes = 4;
     o.max_put_bytes = 64;
+    o.inline_body_bytes = 0;  // every body a file: most cases here count blob files
     return o;
   }
   void open(EngineOptions o = small()) {
@@ -106,6 +107,37 @@ TEST_CASE("r2 record: encode/decode round trip keeps every field", "[r2][unit]")
   CHECK(d->checksums.sha1.empty());
   CHECK_FALSE(decode_object(encode_object(m).substr(1)));
   CHECK_FALSE(decode_object(encode_object(m) + "x"));
+}
+
+TEST_CASE("r2 record: an inline body round-trips as v5; a truncated or inconsistent one is refused",
+          "[r2][unit]") {
+  ObjectMeta m;
+  m.size = 5;
+  m.etag = core::to_hex(core::md5("hello"));
+  m.version = "v";
+  m.inline_body = "hello";
+  m.http.content_type = "text/plain";
+  m.custom["a"] = "b";
+  m.checksums.md5 = core::md5("hello");
+  const std::string rec = encode_object(m);
+  CHECK(rec[0] == 5);
+  auto d = decode_object(rec);
+  REQUIRE(d);
+  CHECK(d->inline_body == "hello");
+  CHECK(d->blob.empty());
+  CHECK(d->http.content_type == "text/plain");
+  CHECK(d->custom == m.custom);
+  CHECK(d->checksums.md5 == m.checksums.md5);
+  for (size_t n = 0; n < rec.size(); ++n) CHECK_FALSE(decode_object(rec.substr(0, n)));
+  m.size = 6;  // the record's size must be the body's
+  CHECK_FALSE(decode_object(encode_object(m)));
+  // A record without one (every earlier version) decodes with no inline body: a file.
+  m.inline_body.reset();
+  m.blob = "id";
+  auto f = decode_object(encode_object(m));
+  REQUIRE(f);
+  CHECK_FALSE(f->inline_body);
+  CHECK(f->blob == "id");
 }
 
 TEST_CASE("r2 conditional: matrix of If-Match/If-None-Match/dates", "[r2][unit][conditional]") {
@@ -203,6 +235,99 @@ TEST_CASE("r2 engine: put/get/overwrite/delete keep one blob per object", "[r2][
   CHECK_FALSE(*rig.engine->get(rig.ctx, "b", "k", {}));
   CHECK(rig.blob_files() == 0);
   CHECK(rig.engine->del(rig.ctx, "b", "k"));  // deleting a missing key succeeds
+}
+
+TEST_CASE("r2 engine: small plain bodies live in their record, larger ones in files", "[r2][unit]") {
+  EngineOptions o = Rig::small();
+  o.inline_body_bytes = 8;
+  Rig rig(o);
+  auto m = rig.put("k", "hello");
+  CHECK(m.inline_body == "hello");
+  CHECK(m.blob.empty());
+  CHECK(m.etag == core::to_hex(core::md5("hello")));
+  CHECK(rig.read("k") == "hello");
+  rig.put("empty", "");
+  CHECK(rig.read("empty").empty());
+  rig.put("eight", "12345678");  // at the limit: inline
+  CHECK(rig.blob_files() == 0);
+  auto nine = rig.put("nine", "123456789");  // one past it: a file
+  CHECK_FALSE(nine.inline_body);
+  CHECK(rig.blob_files() == 1);
+  CHECK(rig.read("nine") == "123456789");
+
+  // A reader keeps its inline body through an overwrite to a file and a delete.
+  auto g = rig.engine->get(rig.ctx, "b", "k", {});
+  REQUIRE((g && *g));
+  rig.put("k", std::string(20, 'f'));
+  CHECK(rig.blob_files() == 2);
+  CHECK(rig.read("k") == std::string(20, 'f'));
+  std::string buf(8, '\0');
+  CHECK((*g)->body->read_at(1, buf.data(), 8).value() == 4);  // reads stop at the end
+  CHECK(buf.substr(0, 4) == "ello");
+  CHECK((*g)->body->read_at(5, buf.data(), 8).value() == 0);
+  // Back to small: the file goes; a delete of an inline object touches no file.
+  rig.put("k", "back");
+  CHECK(rig.blob_files() == 1);
+  CHECK(rig.read("k") == "back");
+  REQUIRE(rig.engine->del(rig.ctx, "b", "eight"));
+  CHECK_FALSE(*rig.engine->get(rig.ctx, "b", "eight", {}));
+  CHECK(rig.blob_files() == 1);
+
+  // Conditionals and checksums behave as for files: a refused put stores nothing.
+  PutOptions only_new;
+  only_new.only_if.etag_does_not_match = parse_etag_list("*");
+  CHECK(rig.engine->put_bytes(rig.ctx, "b", "k", "no", only_new).error().code == Code::R2_PRECONDITION_FAILED);
+  PutOptions sums;
+  sums.expected.sha256 = core::sha256("abd");
+  CHECK(rig.engine->put_bytes(rig.ctx, "b", "k", "abc", sums).error().code == Code::R2_BAD_DIGEST);
+  CHECK(rig.read("k") == "back");
+  sums.expected.sha256 = core::sha256("abc");
+  CHECK(rig.engine->put_bytes(rig.ctx, "b", "k", "abc", sums).value().checksums.sha256 == core::sha256("abc"));
+  CHECK(rig.blob_files() == 1);
+
+  // Listed like any object; kept across a reopen; a start-up sweep removes no live file.
+  auto l = rig.engine->list(rig.ctx, "b", {});
+  REQUIRE(l);
+  CHECK(keys(*l) == "empty k nine");
+  CHECK(l->objects[1].size == 3);
+  CHECK(l->objects[1].etag == core::to_hex(core::md5("abc")));
+  rig.open(o);
+  CHECK(rig.read("k") == "abc");
+  CHECK(rig.engine->sweep_orphans().value() == 0);
+  CHECK(rig.blob_files() == 1);
+  CHECK(rig.read("nine") == "123456789");
+
+  // Copying an inline object is an ordinary put of its bytes (inline again, when small).
+  auto w = rig.engine->begin_body("b");
+  REQUIRE(w);
+  auto src = rig.engine->read_into(rig.ctx, CopySource{"b", "k", {}, {}}, *w);
+  REQUIRE(src);
+  auto copy = rig.engine->put(rig.ctx, "b", "copy", std::move(*w), {});
+  REQUIRE(copy);
+  CHECK(copy->inline_body == "abc");
+  CHECK(rig.read("copy") == "abc");
+
+  // Parts are files however small, and so is the object they complete.
+  auto up = rig.engine->create_multipart(rig.ctx, "b", "mp", {}, {});
+  REQUIRE(up);
+  for (uint32_t n : {1u, 2u}) {
+    auto pw = rig.engine->begin_body("b");
+    REQUIRE(pw);
+    REQUIRE(pw->write("abcd", 4));
+    REQUIRE(rig.engine->upload_part(rig.ctx, "b", "mp", *up, n, std::move(*pw)));
+  }
+  CHECK(rig.blob_files() == 3);
+  auto done = rig.engine->complete_multipart(
+      rig.ctx, "b", "mp", *up,
+      {PartRef{1, core::to_hex(core::md5("abcd"))}, PartRef{2, core::to_hex(core::md5("abcd"))}});
+  REQUIRE(done);
+  CHECK_FALSE(done->inline_body);
+  CHECK(rig.read("mp") == "abcdabcd");
+  CHECK(rig.blob_files() == 2);
+
+  // Clearing the bucket drops inline and file objects alike.
+  CHECK(rig.engine->clear("b").value() == 5);
+  CHECK(rig.blob_files() == 0);
 }
 
 TEST_CASE("r2 engine: a reader holding the old body keeps reading it after an overwrite",

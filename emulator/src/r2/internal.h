@@ -1,6 +1,7 @@
 #pragma once
 // Engine internals shared by engine.cpp and multipart.cpp (not for api/).
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,8 +32,11 @@ inline std::string upload_key(std::string_view upload_id) {
 }
 
 struct BodyWriter::Impl {
-  Impl(store::BlobWriter b, uint64_t max) : blob(std::move(b)), limit(max) {}
-  store::BlobWriter blob;
+  Impl(store::BlobStore& s, uint64_t max) : blobs(s), limit(max) {}
+  store::BlobStore& blobs;
+  // The temp file, created by the first write that needs the disk (a sealed body: at once, as
+  // its id is sealed in). A body that never outgrows one buffer may end inline, with no file.
+  std::optional<store::BlobWriter> blob;
   uint64_t limit;
   uint64_t size = 0;
   std::string buf;
@@ -42,6 +46,17 @@ struct BodyWriter::Impl {
   std::unique_ptr<ChunkSealer> sealer;   // set when that bucket encrypts: buf holds sealed bytes
   std::unique_ptr<DigestPipe> pipe;      // plain body past its first buffer: digests run there
                                          // (declared after the digests: destroyed before them)
+  Status ensure_blob() {
+    if (blob) return {};
+    auto b = blobs.create();
+    if (!b) return fail(b.error());
+    blob.emplace(std::move(*b));
+    return {};
+  }
+  Status write_blob(const char* data, size_t n) {
+    ERA_TRY(ensure_blob());
+    return blob->write(data, n);
+  }
   void update_digests(const char* data, size_t n) {
     md5.update(data, n);
     if (sha1) sha1->update(data, n);
@@ -60,8 +75,10 @@ struct BodyWriter::Impl {
 };
 
 struct Body::Impl {
-  explicit Impl(store::BlobReader r) : reader(std::move(r)), size(reader.size()) {}
-  store::BlobReader reader;
+  explicit Impl(store::BlobReader r) : reader(std::move(r)), size(reader->size()) {}
+  explicit Impl(std::string bytes) : data(std::move(bytes)), size(data.size()) {}
+  std::optional<store::BlobReader> reader;  // absent for an inline body, which is `data`
+  std::string data;
   uint64_t size;                         // of the plaintext
   std::unique_ptr<ChunkOpener> opener;   // set for a sealed body: reads decrypt through it
 };

@@ -129,7 +129,7 @@ Result<UploadedPart> Engine::upload_part(const OpContext& ctx, std::string_view 
   UploadedPart part{part_number, *etag, w.size(), ctx.now_ms};
 
   std::shared_lock clear_guard(clear_mu_);
-  auto id = w.impl_->blob.commit();
+  auto id = w.impl_->blob->commit();  // finish_body without inline_body made one
   if (!id) return fail(id.error());
   std::string old_blob;
   Status st = [&]() -> Status {

@@ -16,10 +16,12 @@ namespace {
 // Record v2 (sealed): the same up to [str sha256], then [str sealed_meta] instead of the
 // metadata fields.
 // Records v3 (plain) and v4 (sealed): v1 / v2 with [str sha384][str sha512] after [str sha256].
+// Record v5 (plain, inline body): v3, then [str body]; its [str blob] is empty.
 constexpr uint8_t kVersion = 1;
 constexpr uint8_t kSealedVersion = 2;
 constexpr uint8_t kVersionSha2 = 3;
 constexpr uint8_t kSealedVersionSha2 = 4;
+constexpr uint8_t kInlineVersion = 5;
 
 struct Out {
   std::string s;
@@ -104,14 +106,18 @@ bool decode_user_metadata(std::string_view bytes, HttpMetadata& http, CustomMeta
 
 std::string encode_object(const ObjectMeta& m) {
   Out o;
-  o.s.reserve(128 + m.blob.size() + m.etag.size() + m.sealed_meta.size());
-  const bool sha2 = !m.checksums.sha384.empty() || !m.checksums.sha512.empty();
-  o.raw<uint8_t>(sha2 ? (m.sealed ? kSealedVersionSha2 : kVersionSha2) : (m.sealed ? kSealedVersion : kVersion));
+  const bool inl = m.inline_body && !m.sealed;  // a sealed body is never inline
+  o.s.reserve(160 + m.blob.size() + m.etag.size() + m.sealed_meta.size() +
+              (inl ? m.inline_body->size() : 0));
+  const bool sha2 = inl || !m.checksums.sha384.empty() || !m.checksums.sha512.empty();
+  o.raw<uint8_t>(inl    ? kInlineVersion
+                 : sha2 ? (m.sealed ? kSealedVersionSha2 : kVersionSha2)
+                        : (m.sealed ? kSealedVersion : kVersion));
   o.raw<uint64_t>(m.size);
   o.raw<int64_t>(m.uploaded_ms);
   o.raw<int64_t>(m.created_ms);
   o.raw<uint32_t>(m.parts);
-  o.str(m.blob);
+  o.str(inl ? std::string_view() : std::string_view(m.blob));
   o.str(m.etag);
   o.str(m.version);
   o.str(m.checksums.md5);
@@ -125,13 +131,14 @@ std::string encode_object(const ObjectMeta& m) {
     o.str(m.sealed_meta);
   else
     put_user_metadata(o, m.http, m.custom);
+  if (inl) o.str(*m.inline_body);
   return std::move(o.s);
 }
 
 std::optional<ObjectMeta> decode_object(std::string_view bytes) {
   In in{bytes};
   const uint8_t version = in.raw<uint8_t>();
-  if (version < kVersion || version > kSealedVersionSha2) return std::nullopt;
+  if (version < kVersion || version > kInlineVersion) return std::nullopt;
   const bool sealed = version == kSealedVersion || version == kSealedVersionSha2;
   ObjectMeta m;
   m.size = in.raw<uint64_t>();
@@ -153,6 +160,10 @@ std::optional<ObjectMeta> decode_object(std::string_view bytes) {
     m.sealed_meta = in.str();
   } else {
     get_user_metadata(in, m.http, m.custom);
+  }
+  if (version == kInlineVersion) {
+    m.inline_body = in.str();
+    if (!m.blob.empty() || m.inline_body->size() != m.size) return std::nullopt;
   }
   if (!in.ok || !in.b.empty()) return std::nullopt;
   return m;

@@ -29,7 +29,10 @@ struct Checksums {
 
 struct ObjectMeta {
   std::string key;
-  std::string blob;        // blob id holding the body
+  std::string blob;        // blob id holding the body; empty when the body is inline
+  // A small plain body kept inside the record itself, with no blob file
+  // (EngineOptions::inline_body_bytes).
+  std::optional<std::string> inline_body;
   uint64_t size = 0;
   std::string etag;        // unquoted: MD5 hex, or "<md5-of-md5s>-<parts>" for multipart
   std::string version;     // random per upload
@@ -49,7 +52,9 @@ struct ObjectMeta {
 
 // Record v1 (plain) or, when m.sealed, v2: the same fields with http + custom metadata replaced
 // by m.sealed_meta. Objects carrying a SHA-384 or SHA-512 are written as v3 / v4 (v1 / v2 with
-// those two digests after SHA-256), so records without them stay readable by older builds. decode_object of a v2 record leaves http/custom empty until opened.
+// those two digests after SHA-256), so records without them stay readable by older builds. A
+// plain object with an inline body is v5 (v3, then the body). decode_object of a v2 record
+// leaves http/custom empty until opened.
 std::string encode_object(const ObjectMeta& m);  // key is not stored (it is the LMDB key)
 std::optional<ObjectMeta> decode_object(std::string_view bytes);
 // The http + custom metadata section alone (what a sealed record encrypts).

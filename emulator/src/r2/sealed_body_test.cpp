@@ -89,6 +89,7 @@ TEST_CASE("sealed body: sizes, chunk layout and range reads across chunk boundar
     ObjectMeta m = rig.put("vault", "obj", data);
     CHECK(m.size == size);
     CHECK(m.etag == core::to_hex(core::md5(data)));  // etag of the plaintext
+    CHECK_FALSE(m.inline_body);  // even a tiny sealed body is a file (its id is sealed in)
     CHECK(std::filesystem::file_size(rig.blob_path(m)) == sealed_blob_size(size));
     CHECK(rig.read("vault", "obj", 0, size).value() == data);
     for (auto [off, len] : std::vector<std::pair<uint64_t, uint64_t>>{

@@ -66,7 +66,7 @@ class BlobStore {
 
   Result<BlobWriter> create();
   Result<BlobReader> open(std::string_view id) const;
-  // Removing a missing blob is not an error.
+  // Removing a missing blob is not an error; the empty id (no blob) is a no-op.
   Status remove(std::string_view id);
   // A second name for the same body (hard link), e.g. for snapshots.
   Status link_to(std::string_view id, const std::filesystem::path& dest) const;
