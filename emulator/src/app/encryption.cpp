@@ -62,7 +62,7 @@ Result<bool> holds_sealed(store::Lmdb& lmdb, const Store& s) {
   ERA_TRY(txn->scan(s.service == "kv" ? Table::kv : Table::r2, prefix, {},
                     [&](std::string_view, std::string_view v) {
                       if (s.service == "kv") sealed = kv::is_sealed_record(v);
-                      else if (auto m = r2::decode_object(v)) sealed = m->sealed;
+                      else if (auto m = r2::decode_object(v, false)) sealed = m->sealed;
                       return !sealed;
                     }));
   if (sealed || s.service != "r2") return sealed;

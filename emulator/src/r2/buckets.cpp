@@ -109,7 +109,7 @@ Result<std::vector<BucketInfo>> Engine::list_buckets() {
     int64_t uploaded = 0;
     ERA_TRY(txn->scan(Table::r2, {}, after, [&](std::string_view k, std::string_view v) {
       next_bucket = std::string(k.substr(0, k.find('\0')));
-      if (auto m = decode_object(v)) uploaded = m->created_ms;
+      if (auto m = decode_object(v, false)) uploaded = m->created_ms;
       return false;
     }));
     if (next_bucket.empty()) break;

@@ -187,7 +187,7 @@ Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, st
     auto cur = txn->get(Table::r2, skey);
     if (!cur) return fail(cur.error());
     std::optional<ObjectMeta> existing;
-    if (*cur) existing = decode_object(**cur);
+    if (*cur) existing = decode_object(**cur, false);
     if (existing) old_blob = existing->blob;
     if (existing && is_expired(bucket, *existing, ctx.now_ms)) existing.reset();  // lifecycle: gone
     if (evaluate(opts.only_if, existing ? &*existing : nullptr) != CondResult::pass)
@@ -231,7 +231,7 @@ Result<std::optional<GetResult>> Engine::get(const OpContext& ctx, std::string_v
       auto cur = txn->get(Table::r2, skey);
       if (!cur) return fail(cur.error());
       if (!*cur) return std::optional<GetResult>{};
-      auto m = decode_object(**cur);
+      auto m = decode_object(**cur, opts.body);  // HEAD needs no inline body
       if (!m) return fail(Code::STORE_CORRUPT, "malformed R2 record");
       if (is_expired(bucket, *m, ctx.now_ms)) return std::optional<GetResult>{};  // lifecycle
       out.meta = std::move(*m);
@@ -267,7 +267,7 @@ Status Engine::del(const OpContext&, std::string_view bucket, std::string_view k
     auto cur = txn->get(Table::r2, skey);
     if (!cur) return fail(cur.error());
     if (!*cur) return {};
-    if (auto m = decode_object(**cur)) old_blob = m->blob;
+    if (auto m = decode_object(**cur, false)) old_blob = m->blob;
     auto d = txn->del(Table::r2, skey);
     if (!d) return fail(d.error());
     ERA_TRY(txn->commit());
@@ -313,7 +313,7 @@ Result<ListResult> Engine::list(const OpContext& ctx, std::string_view bucket,
     ERA_TRY(txn->scan(Table::r2, scan_prefix, after, [&](std::string_view k, std::string_view v) {
       std::string_view key = k.substr(base.size());
       if (expired_cutoff) {  // an expired object is absent, and cannot open a delimited group
-        auto m = decode_object(v);
+        auto m = decode_object(v, false);
         if (m && m->uploaded_ms <= *expired_cutoff) return true;
       }
       if (!opts.delimiter.empty()) {
@@ -337,7 +337,7 @@ Result<ListResult> Engine::list(const OpContext& ctx, std::string_view bucket,
         out.truncated = true;
         return false;
       }
-      auto m = decode_object(v);
+      auto m = decode_object(v, false);
       if (!m) {
         corrupt = fail(Code::STORE_CORRUPT, "malformed R2 record");
         return false;
@@ -372,7 +372,7 @@ Status Engine::list_resources(const OpContext& ctx, const ResourceFilter& filter
     if (zero == std::string_view::npos) return true;
     std::string_view key = k.substr(zero + 1);
     if (!key.starts_with(filter.key_prefix)) return true;
-    auto m = decode_object(v);
+    auto m = decode_object(v, false);
     if (!m || is_expired(k.substr(0, zero), *m, ctx.now_ms)) return true;
     m->key = std::string(key);
     if (!open_meta(k.substr(0, zero), *m)) return true;  // unreadable: not listed

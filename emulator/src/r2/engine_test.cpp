@@ -129,6 +129,12 @@ TEST_CASE("r2 record: an inline body round-trips as v5; a truncated or inconsist
   CHECK(d->custom == m.custom);
   CHECK(d->checksums.md5 == m.checksums.md5);
   for (size_t n = 0; n < rec.size(); ++n) CHECK_FALSE(decode_object(rec.substr(0, n)));
+  auto meta_only = decode_object(rec, false);  // what scans use: checked, not copied
+  REQUIRE(meta_only);
+  CHECK_FALSE(meta_only->inline_body);
+  CHECK(meta_only->blob.empty());
+  CHECK(meta_only->size == 5);
+  for (size_t n = 0; n < rec.size(); ++n) CHECK_FALSE(decode_object(rec.substr(0, n), false));
   m.size = 6;  // the record's size must be the body's
   CHECK_FALSE(decode_object(encode_object(m)));
   // A record without one (every earlier version) decodes with no inline body: a file.

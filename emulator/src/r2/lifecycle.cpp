@@ -122,7 +122,7 @@ Result<size_t> Engine::sweep_lifecycle(int64_t now_ms) {
       auto rtxn = db_.begin_read();
       if (!rtxn) return fail(rtxn.error());
       ERA_TRY(rtxn->scan(Table::r2, bucket_prefix(bucket), {}, [&](std::string_view, std::string_view v) {
-        auto m = decode_object(v);
+        auto m = decode_object(v, false);
         any = m && m->uploaded_ms <= cutoff;
         return !any;
       }));
@@ -134,7 +134,7 @@ Result<size_t> Engine::sweep_lifecycle(int64_t now_ms) {
       if (!txn) return fail(txn.error());
       std::vector<std::string> keys;
       ERA_TRY(txn->scan(Table::r2, bucket_prefix(bucket), {}, [&](std::string_view k, std::string_view v) {
-        auto m = decode_object(v);
+        auto m = decode_object(v, false);
         if (m && m->uploaded_ms <= cutoff) {
           keys.emplace_back(k);
           doomed.push_back(m->blob);

@@ -286,7 +286,7 @@ Result<ObjectMeta> Engine::complete_multipart(const OpContext& ctx, std::string_
     if (!cur) return fail(cur.error());
     m.created_ms = m.uploaded_ms;
     if (*cur) {
-      if (auto old = decode_object(**cur)) {
+      if (auto old = decode_object(**cur, false)) {
         doomed.push_back(old->blob);
         m.created_ms = old->created_ms;
       }
@@ -361,7 +361,7 @@ Result<size_t> Engine::sweep_orphans() {
     auto txn = db_.begin_read();
     if (!txn) return fail(txn.error());
     ERA_TRY(txn->scan(Table::r2, {}, {}, [&](std::string_view, std::string_view v) {
-      if (auto m = decode_object(v)) live.insert(m->blob);
+      if (auto m = decode_object(v, false)) live.insert(m->blob);
       return true;
     }));
     ERA_TRY(txn->scan(Table::uploads, kUploadPrefix, {}, [&](std::string_view, std::string_view v) {
@@ -392,7 +392,7 @@ Result<size_t> Engine::clear(std::string_view ns) {
       if (auto e = core::validate_namespace(ns)) return fail(*e);
       std::string prefix = bucket_prefix(ns);
       ERA_TRY(txn->scan(Table::r2, prefix, {}, [&](std::string_view, std::string_view v) {
-        if (auto m = decode_object(v)) doomed.push_back(m->blob);
+        if (auto m = decode_object(v, false)) doomed.push_back(m->blob);
         return true;
       }));
       auto n = txn->erase_prefix(Table::r2, prefix);

@@ -135,7 +135,7 @@ std::string encode_object(const ObjectMeta& m) {
   return std::move(o.s);
 }
 
-std::optional<ObjectMeta> decode_object(std::string_view bytes) {
+std::optional<ObjectMeta> decode_object(std::string_view bytes, bool with_body) {
   In in{bytes};
   const uint8_t version = in.raw<uint8_t>();
   if (version < kVersion || version > kInlineVersion) return std::nullopt;
@@ -162,8 +162,10 @@ std::optional<ObjectMeta> decode_object(std::string_view bytes) {
     get_user_metadata(in, m.http, m.custom);
   }
   if (version == kInlineVersion) {
-    m.inline_body = in.str();
-    if (!m.blob.empty() || m.inline_body->size() != m.size) return std::nullopt;
+    const uint32_t n = in.raw<uint32_t>();
+    if (!in.ok || in.b.size() < n || n != m.size || !m.blob.empty()) return std::nullopt;
+    if (with_body) m.inline_body = std::string(in.b.substr(0, n));
+    in.b.remove_prefix(n);
   }
   if (!in.ok || !in.b.empty()) return std::nullopt;
   return m;

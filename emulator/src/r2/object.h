@@ -56,7 +56,9 @@ struct ObjectMeta {
 // plain object with an inline body is v5 (v3, then the body). decode_object of a v2 record
 // leaves http/custom empty until opened.
 std::string encode_object(const ObjectMeta& m);  // key is not stored (it is the LMDB key)
-std::optional<ObjectMeta> decode_object(std::string_view bytes);
+// with_body = false (scans that only need the metadata): an inline body is checked but not
+// copied — inline_body stays unset, and blob is empty as for any inline record.
+std::optional<ObjectMeta> decode_object(std::string_view bytes, bool with_body = true);
 // The http + custom metadata section alone (what a sealed record encrypts).
 std::string encode_user_metadata(const HttpMetadata& http, const CustomMetadata& custom);
 bool decode_user_metadata(std::string_view bytes, HttpMetadata& http, CustomMetadata& custom);
