@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -452,6 +453,25 @@ TEST_CASE("http: handler threads start on demand, up to --threads", "[http]") {
   for (auto& t : clients) t.join();
   CHECK(ok == 6);
   CHECK(threads_named("era-handler") == 3);
+}
+
+TEST_CASE("http: by default the handler threads are twice the cores, from 4 to 16", "[http]") {
+  const size_t n = era::default_threads();
+  CHECK(n == std::clamp<size_t>(2 * std::max(1u, std::thread::hardware_concurrency()), 4, 16));
+  Options o;  // threads left at 0
+  REQUIRE(o.threads == 0);
+  Emu emu(o);
+  // More slow queries at once than that: n threads start, no more, and every query is answered.
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (size_t i = 0; i < n + 2; ++i)
+    clients.emplace_back([&] {
+      auto r = slow_d1_query(emu, 300000);
+      if (r && r->status == 200) ++ok;
+    });
+  for (auto& t : clients) t.join();
+  CHECK(ok == int(n + 2));
+  CHECK(threads_named("era-handler") == int(n));
 }
 
 TEST_CASE("http: Host must name this server (DNS rebinding)", "[http][security]") {

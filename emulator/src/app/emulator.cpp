@@ -2,6 +2,7 @@
 // server together, and that owns the background threads.
 #include "era/emulator.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
@@ -33,6 +34,10 @@
 namespace era {
 
 const char* version() { return ERA_VERSION; }
+
+size_t default_threads() {
+  return std::clamp<size_t>(2 * std::max(1u, std::thread::hardware_concurrency()), 4, 16);
+}
 
 struct Emulator::Impl {
   Options opts;
@@ -213,7 +218,7 @@ std::expected<std::unique_ptr<Emulator>, StartError> Emulator::start(const Optio
   services.settings.s3_access_key = o.s3_access_key;
   services.settings.s3_secret_key = o.s3_secret_key;
   api::HttpLimits limits;
-  limits.threads = o.threads;
+  limits.threads = o.threads ? o.threads : default_threads();
   limits.header_timeout_ms = o.header_timeout_ms;
   limits.body_timeout_ms = o.body_timeout_ms;
   limits.idle_timeout_ms = o.idle_timeout_ms;

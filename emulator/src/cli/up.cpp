@@ -285,9 +285,11 @@ void add_server_options(CLI::App* up, const std::shared_ptr<UpArgs>& args) {
   up->add_option("--token", o.token, "Require 'Authorization: Bearer TOKEN' on every route but /_emu/health and the /public/ and /signed/ links (or ERA_EMU_TOKEN)");
   up->add_flag("!--no-control", o.control,
                "Disable the /_emu control API and the web inspector at /_emu/ui/ (health stays)");
+  o.threads = era::default_threads();
   up->add_option("--threads", o.threads,
                  "Handler threads for requests that may block (D1, R2, writes): how many run at once "
-                 "(started as needed). "
+                 "(started as needed; default twice the CPU cores, from 4 to 16 — more only add context "
+                 "switches). "
                  "KV reads, health and idle or slow connections hold none (a latency fault waits on "
                  "a timer), so thousands of keep-alive clients need no more")
       ->capture_default_str()->check(CLI::Range(1, 1024));

@@ -29,7 +29,7 @@ struct Options {
   bool frozen_clock = false;            // start with the virtual clock frozen
   std::optional<int64_t> clock_start_ms{};
   std::string log_level = "warn";
-  size_t threads = 16;
+  size_t threads = 0;  // handler threads; 0: era::default_threads() (twice the cores, 4 to 16)
 };
 
 class Clock {
