@@ -206,6 +206,9 @@ struct HttpServer::Impl {
   std::atomic<size_t> pool_started{0};
   std::atomic<size_t> pool_busy{0};       // handed over, not finished
   BodyBuffers bodies;
+  // The acceptor and its retry timer are not thread-safe: re-arming (on whichever io thread ran
+  // the last accept) and stop()'s close take accept_mu, or a close can race an async_accept.
+  std::mutex accept_mu;
   tcp::acceptor acceptor{ioc};
   net::steady_timer accept_retry{ioc};
   net::steady_timer sweep_timer{ioc};
@@ -800,18 +803,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
 }  // namespace
 
 void HttpServer::Impl::accept() {
+  std::lock_guard lock(accept_mu);
+  if (stopping) return;  // set before stop() closes the acceptor under accept_mu
   acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket sock) {
-    if (stopping || !acceptor.is_open()) return;
+    if (stopping) return;
     if (!ec) {
       std::make_shared<Connection>(*this, std::move(sock))->start();
       return accept();
     }
     // Out of file descriptors or a transient error: try again shortly rather than spin.
     log::warn("accept failed: ", ec.message());
+    std::lock_guard lock(accept_mu);
+    if (stopping) return;
     accept_retry.expires_after(ms(50));
-    accept_retry.async_wait([this](beast::error_code) {
-      if (!stopping) accept();
-    });
+    accept_retry.async_wait([this](beast::error_code) { accept(); });
   });
 }
 
@@ -933,11 +938,12 @@ void HttpServer::serve() {
 void HttpServer::stop() {
   Impl& s = *impl_;
   if (s.stopping.exchange(true)) return;
-  net::post(s.ioc, [&s] {
+  {
+    std::lock_guard lock(s.accept_mu);
     beast::error_code ec;
     s.acceptor.close(ec);
     s.accept_retry.cancel();
-  });
+  }
   // Connections waiting for their client end now; those in a handler answer, then close.
   for (auto& c : s.select([](const Connection& c) { return c.waiting(); })) c->interrupt();
   std::lock_guard lock(s.mu);

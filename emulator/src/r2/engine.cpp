@@ -115,7 +115,7 @@ Result<BodyWriter> Engine::begin_body(std::string_view bucket, const Checksums& 
 }
 
 Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expected,
-                                        Checksums& got, std::string* inline_body) {
+                                        Checksums& got, std::optional<std::string>* inline_body) {
   BodyWriter::Impl& w = *body.impl_;
   if (w.sealer) w.sealer->finish(w.buf);
   // A small plain body that never reached the disk stays in memory, for the record.
@@ -131,8 +131,7 @@ Result<std::string> Engine::finish_body(BodyWriter& body, const Checksums& expec
       w.update_digests(w.buf.data(), w.buf.size());
     }
   }
-  if (keep)
-    *inline_body = std::move(w.buf);
+  if (keep) *inline_body = std::move(w.buf);
   w.buf.clear();
   got.md5 = w.md5.finish();
   if (w.sha1) got.sha1 = w.sha1->finish();
@@ -160,10 +159,8 @@ Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, st
   if (w.size() > max_object_bytes(bucket))  // a declared maxObjectSize (the temp blob is dropped)
     return fail(errors::bucket_object_too_large(bucket, w.size(), max_object_bytes(bucket)));
   ObjectMeta m;
-  std::string inline_body;
-  auto etag = finish_body(w, opts.expected, m.checksums, &inline_body);
+  auto etag = finish_body(w, opts.expected, m.checksums, &m.inline_body);
   if (!etag) return fail(etag.error());
-  if (!w.impl_->blob) m.inline_body = std::move(inline_body);
   m.key = std::string(key);
   m.size = w.size();
   m.etag = std::move(*etag);
@@ -199,7 +196,7 @@ Result<ObjectMeta> Engine::put(const OpContext& ctx, std::string_view bucket, st
   }();
   clear_guard.unlock();
   if (!st) {
-    if (!m.blob.empty()) (void)blobs_.remove(m.blob);
+    (void)blobs_.remove(m.blob);  // none for an inline body: a no-op
     return fail(st.error());
   }
   if (!old_blob.empty()) (void)blobs_.remove(old_blob);

@@ -282,10 +282,10 @@ class Engine {
 
  private:
   // Flushes and digests the body; the MD5 hex. With `inline_body`, a small plain body that never
-  // reached the disk is moved there instead (the writer then has no blob): put() only — parts
-  // and copies into parts always become files.
+  // reached the disk is moved there instead (set only then; the writer has no blob): put() only —
+  // parts and copies into parts always become files.
   Result<std::string> finish_body(BodyWriter& body, const Checksums& expected, Checksums& got,
-                                  std::string* inline_body = nullptr);
+                                  std::optional<std::string>* inline_body = nullptr);
   // Sealing (r2/sealing.cpp): seals m's metadata when `bucket` encrypts and the body was sealed;
   // opens a sealed record's metadata; opens a body (decrypting when m.sealed), authenticating
   // the chunk at `first_offset` before returning.
