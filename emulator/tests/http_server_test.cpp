@@ -381,7 +381,7 @@ TEST_CASE("http: stop() while clients keep connecting is clean", "[http]") {
   // stop() closes the acceptor while an io thread may be re-arming it for the next connection:
   // the two must not race (the ASan/UBSan pass caught a close during async_accept once).
   for (int round = 0; round < 20; ++round) {
-    Emu emu;  // several io threads (two per core, at least two)
+    Emu emu;  // several io threads (one per core, at least two)
     const int port = emu.emu->port();
     std::atomic<bool> done{false};
     std::atomic<int> answered{0};
@@ -483,6 +483,15 @@ TEST_CASE("http: handler threads start on demand, up to --threads", "[http]") {
   for (auto& t : clients) t.join();
   CHECK(ok == 6);
   CHECK(threads_named("era-handler") == 3);
+}
+
+TEST_CASE("http: the event loop runs one thread per core, from 2 to 8", "[http]") {
+  Emu emu;
+  REQUIRE(emu.get("/_emu/health")->status == 200);
+  const int want = int(std::clamp<size_t>(std::max(1u, std::thread::hardware_concurrency()), 2, 8));
+  // Each names itself as it starts: give the last one a moment.
+  for (int i = 0; i < 200 && threads_named("era-io") < want; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(threads_named("era-io") == want);
 }
 
 TEST_CASE("http: by default the handler threads are twice the cores, from 4 to 16", "[http]") {

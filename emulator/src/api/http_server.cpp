@@ -908,7 +908,7 @@ void HttpServer::serve() {
   auto work = net::make_work_guard(s.ioc);
   auto pool_work = net::make_work_guard(s.pool);
   size_t io = s.lim.io_threads;
-  if (io == 0) io = std::clamp<size_t>(2 * std::max(1u, std::thread::hardware_concurrency()), 2, 8);
+  if (io == 0) io = std::clamp<size_t>(std::max(1u, std::thread::hardware_concurrency()), 2, 8);
   std::vector<std::thread> threads;
   for (size_t i = 0; i < io; ++i)
     threads.emplace_back([&s] {
