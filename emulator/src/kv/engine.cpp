@@ -391,7 +391,8 @@ Status Engine::list_resources(const OpContext& ctx, const ResourceFilter& filter
   });
 }
 
-Result<size_t> Engine::sweep_expired(int64_t now_ms) {
+Result<size_t> Engine::sweep_expired(int64_t now_ms, size_t max_keys) {
+  std::lock_guard sweep_lock(sweep_mu_);
   cache_.prune(now_ms);
   {
     std::lock_guard lock(rate_mu_);
@@ -414,13 +415,21 @@ Result<size_t> Engine::sweep_expired(int64_t now_ms) {
     auto txn = db_.begin_read();
     if (!txn) return fail(txn.error());
     std::string buf;
-    ERA_TRY(txn->scan(Table::kv, {}, {}, [&](std::string_view k, std::string_view v) {
+    const std::string after = max_keys ? sweep_after_ : std::string();
+    size_t seen = 0;
+    std::string last;
+    ERA_TRY(txn->scan(Table::kv, {}, after, [&](std::string_view k, std::string_view v) {
       // Sealed records whose namespace has no cipher (or that fail to open) are left alone.
       auto opened = decode(k, v, cipher_of(k).get(), buf);
       if (opened && *opened && classify(**opened, now_ms, delay_of(k)) != Reclaim::keep)
         todo.emplace_back(k);
+      if (max_keys && ++seen == max_keys) {
+        last = k;
+        return false;
+      }
       return true;
     }));
+    if (max_keys) sweep_after_ = std::move(last);  // empty when the scan reached the end: wrap
   }
   if (todo.empty()) return size_t(0);
   auto txn = db_.begin_write();

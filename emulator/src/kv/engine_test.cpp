@@ -139,6 +139,38 @@ TEST_CASE("kv engine: seeded (everywhere) writes are visible at every location a
   CHECK(value_of(f.kv->get(at("other", kT0), "ns", "k")) == "seed");
 }
 
+TEST_CASE("kv engine: a bounded sweep looks at a few keys a call, resumes, and wraps round",
+          "[kv][engine][sweep]") {
+  Fixture f;
+  PutOptions ttl;
+  ttl.expiration = kT0 / 1000 + 60;
+  // 10 keys, every other one expiring at 60 s.
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(f.kv->put(at("a", kT0), "ns", "k" + std::to_string(i), "v", i % 2 ? PutOptions{} : ttl));
+  const int64_t later = kT0 + 60'000;
+  PutOptions ttl2;
+  ttl2.expiration = later / 1000 + 60;
+  // Four keys a call: k0..k3 (2 expired), k4..k7 (2), k8..k9 and the end (1), then from the start.
+  CHECK(*f.kv->sweep_expired(later, 4) == 2);
+  CHECK(f.records() == 8);
+  CHECK(*f.kv->sweep_expired(later, 4) == 2);
+  CHECK(*f.kv->sweep_expired(later, 4) == 1);
+  CHECK(f.records() == 5);
+  CHECK(*f.kv->sweep_expired(later, 4) == 0);  // wrapped: only live keys left
+  // A key that expires behind the cursor is reached on the next round.
+  REQUIRE(f.kv->put(at("a", later), "ns", "k1", "v", ttl2));
+  size_t removed = 0;
+  for (int i = 0; i < 3; ++i) removed += *f.kv->sweep_expired(later + 60'000, 4);
+  CHECK(removed == 1);
+  CHECK(f.records() == 4);
+  // Expired keys read as misses whether or not a sweep has reached them yet.
+  REQUIRE(f.kv->put(at("a", later), "ns", "k9", "v", ttl2));
+  CHECK(value_of(f.kv->get(at("a", later + 60'000), "ns", "k9")) == "<miss>");
+  // Unbounded, it still takes everything in one call.
+  CHECK(*f.kv->sweep_expired(later + 60'000) == 1);
+  CHECK(f.records() == 3);
+}
+
 TEST_CASE("kv engine: the sweep removes expired keys and propagated tombstones, compacts old versions",
           "[kv][engine][sweep]") {
   Fixture f;
