@@ -10,8 +10,9 @@
 // event-loop thread, any other on one of the `threads` handler threads, so a slow handler holds
 // up nobody else. The event loop has one thread per core (`io_threads`, at least 2): more only add
 // context switches and run-queue waits (2 instead of 4 on 2 cores: p99 of KV gets while another
-// process writes 1 GiB 5–8 ms instead of 8–11). A response is written straight into the socket from the handler's thread
-// as far as the socket takes it; only the rest goes through the event loop.
+// process writes 1 GiB 5–8 ms instead of 8–11). A response is written straight into the socket
+// from the handler's thread as far as the socket takes it; only the rest goes through the event
+// loop.
 // Streamed bodies (R2 uploads) and streamed responses (R2 downloads) are read and written from the
 // handler thread under deadlines that the stop() flag also ends.
 //
