@@ -4,6 +4,8 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <set>
 
 #include "core/clock.h"
@@ -21,9 +23,25 @@ namespace fs = std::filesystem;
 using store::sqlite::Connection;
 using store::sqlite::Value;
 
+// One with_db call waiting for (or holding) its database.
+struct Engine::Turn {
+  enum class State { queued, lead, done, closed };
+  const std::function<Status(Connection&)>* fn = nullptr;
+  State state = State::queued;    // guarded by Db::queue_mu: what the waiting thread reads
+  State outcome = State::done;    // written by whichever thread ran it, published as state
+  std::condition_variable wake;
+  Result<bool> result = true;
+  std::exception_ptr thrown;
+};
+
 struct Engine::Db {
   std::mutex mu;                      // held for every use of conn
   std::unique_ptr<Connection> conn;   // null once closed by clear/restore
+  // Flat combining (with_db): calls that find the database busy queue here, and the thread
+  // that holds it runs them before it lets go.
+  std::mutex queue_mu;
+  std::deque<Turn*> queue;            // guarded by queue_mu
+  bool combining = false;             // guarded by queue_mu: some thread is running the queue
 };
 
 namespace {
@@ -177,6 +195,12 @@ Result<std::shared_ptr<Engine::Db>> Engine::get_db(std::string_view ns, bool cre
   return db;
 }
 
+// Flat combining: a call that finds its database in use does not wait for the lock; it queues
+// its fn, and the thread running the database runs it next, then wakes it with the result. The
+// connection passes from one request to the next without a thread hand-off, so a waiting
+// request never needs a core to be scheduled before the database moves on (with one lock and
+// four handler threads on two cores, that hand-off was most of the D1 write tail). A thread
+// runs at most kCombineTurns of other calls before it hands the queue to the oldest waiter.
 Result<bool> Engine::with_db(std::string_view ns, bool create,
                              const std::function<Status(Connection&)>& fn) {
   // A database closed by clear()/restore_from() between lookup and lock is looked up again.
@@ -184,16 +208,75 @@ Result<bool> Engine::with_db(std::string_view ns, bool create,
     auto db = get_db(ns, create);
     if (!db) return fail(db.error());
     if (!*db) return false;
-    std::lock_guard l((*db)->mu);
-    if (!(*db)->conn) continue;
-    Connection& c = *(*db)->conn;
-    c.watch({std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.query_timeout_ms), &cancel_});
-    Status st = fn(c);
-    c.unwatch();
-    if (!st) return fail(watched_error(c, std::move(st.error())));
-    return true;
+    Db& d = **db;
+    Turn turn;
+    turn.fn = &fn;
+    {
+      std::unique_lock l(d.queue_mu);
+      d.queue.push_back(&turn);
+      if (d.combining) turn.wake.wait(l, [&] { return turn.state != Turn::State::queued; });
+      else turn.state = Turn::State::lead;
+      if (turn.state == Turn::State::lead) d.combining = true;
+    }
+    if (turn.state == Turn::State::lead) combine(d);  // runs this turn among others
+    if (turn.thrown) std::rethrow_exception(turn.thrown);
+    if (turn.outcome == Turn::State::closed) continue;
+    return std::move(turn.result);
   }
   return fail(Code::D1_BUSY, "database kept being reset while this request waited");
+}
+
+void Engine::combine(Db& d) {
+  size_t ran = 0;
+  std::vector<Turn*> batch;
+  for (;;) {
+    {
+      std::lock_guard l(d.queue_mu);
+      if (d.queue.empty()) {
+        d.combining = false;
+        return;
+      }
+      if (ran >= kCombineTurns) {  // enough for this thread: the oldest waiter runs the rest
+        d.queue.front()->state = Turn::State::lead;
+        d.queue.front()->wake.notify_one();
+        return;
+      }
+      batch.assign(d.queue.begin(), d.queue.end());
+      d.queue.clear();
+    }
+    {
+      std::lock_guard l(d.mu);
+      for (Turn* t : batch) run_turn(d, *t);
+    }
+    std::lock_guard l(d.queue_mu);
+    for (Turn* t : batch) {
+      if (t->state != Turn::State::queued) continue;  // this thread's own
+      combined_.fetch_add(1, std::memory_order_relaxed);
+      // Published and signalled under queue_mu: the waiter cannot return (and free its Turn)
+      // before this is done with it.
+      t->state = t->outcome;
+      t->wake.notify_one();
+    }
+    ran += batch.size();
+  }
+}
+
+void Engine::run_turn(Db& d, Turn& t) {
+  if (!d.conn) {
+    t.outcome = Turn::State::closed;
+    return;
+  }
+  Connection& c = *d.conn;
+  c.watch({std::chrono::steady_clock::now() + std::chrono::milliseconds(opts_.query_timeout_ms), &cancel_});
+  try {
+    Status st = (*t.fn)(c);
+    if (!st) t.result = fail(watched_error(c, std::move(st.error())));
+  } catch (...) {
+    t.thrown = std::current_exception();
+  }
+  c.unwatch();
+  if (c.in_transaction()) (void)c.exec_cached("ROLLBACK");  // left open by a throw
+  t.outcome = Turn::State::done;
 }
 
 Error Engine::watched_error(Connection& c, Error e) {
@@ -218,6 +301,18 @@ void Engine::interrupt(std::string by) {
 }
 
 void Engine::resume() { cancel_.store(0); }
+
+size_t Engine::waiting(std::string_view ns) {
+  std::shared_ptr<Db> db;
+  {
+    std::lock_guard l(mu_);
+    auto it = dbs_.find(ns);
+    if (it == dbs_.end()) return 0;
+    db = it->second;
+  }
+  std::lock_guard l(db->queue_mu);
+  return db->queue.size();
+}
 
 // ---- queries --------------------------------------------------------------------------------
 

@@ -1,17 +1,20 @@
 #pragma once
 // D1 semantics over one SQLite database per namespace (<data>/d1/<ns>.sqlite, WAL,
-// synchronous=NORMAL, foreign_keys on, D1's limits via sqlite3_limit, D1's refusals via an
-// authorizer, 'now' from the virtual clock through the era-clock VFS). No SQL is rewritten.
+// synchronous=OFF, or FULL with Options::durable; foreign_keys on, D1's limits via
+// sqlite3_limit, D1's refusals via an authorizer, 'now' from the virtual clock through the
+// era-clock VFS). No SQL is rewritten.
 //
 // Concurrency: one connection per database, guarded by that database's mutex; every public
-// call takes it for the whole operation, so statements of one namespace run one at a time
+// call holds it for the whole operation, so statements of one namespace run one at a time
 // and SQLITE_BUSY cannot arise between our own requests (busy_timeout is only a backstop
 // against outside processes). Different namespaces run in parallel. All methods are
-// thread-safe.
+// thread-safe. Calls that find their database busy are combined: they queue, and the thread
+// holding the database runs them in arrival order before it lets go (with_db), each still its
+// own transaction with its own deadline.
 //
-// Transactions: query and each batch run as one transaction (all or nothing); exec commits
-// each statement on its own and stops at the first failure (D1's exec). PRAGMA
-// defer_foreign_keys applies until that transaction commits.
+// Transactions: query, exec and each batch run as one transaction (all or nothing; exec stops
+// at the first failure and names it). PRAGMA defer_foreign_keys applies until that
+// transaction commits.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -157,12 +160,22 @@ class Engine {
   // an empty database ("no such table"). Same limits and timeout as query().
   Result<QueryResult> read(std::string_view ns, StatementInput input);
 
+  // Calls queued behind the one running on ns's database (0 when it is idle or not open).
+  size_t waiting(std::string_view ns);
+  // Calls so far that another thread ran for their caller (with_db's combining).
+  uint64_t combined() const { return combined_.load(std::memory_order_relaxed); }
+
  private:
   struct Db;
+  struct Turn;
+  // How many queued calls one thread runs for others before the oldest waiter takes over.
+  static constexpr size_t kCombineTurns = 32;
   // Runs fn under the database's lock; opens (create=true) or skips (create=false: returns
   // false without calling fn) a database that has no file yet.
   Result<bool> with_db(std::string_view ns, bool create,
                        const std::function<Status(store::sqlite::Connection&)>& fn);
+  void combine(Db& d);              // runs d's queue; the caller's own turn is in it
+  void run_turn(Db& d, Turn& t);    // d.mu held
   Result<std::shared_ptr<Db>> get_db(std::string_view ns, bool create);
   Result<std::unique_ptr<store::sqlite::Connection>> open_connection(std::string_view ns);
   std::vector<std::string> namespaces_on_disk() const;
@@ -175,6 +188,7 @@ class Engine {
   core::Clock& clock_;
   Options opts_;
   std::atomic<int> cancel_{0};
+  std::atomic<uint64_t> combined_{0};
   std::mutex cancel_mu_;
   std::string cancel_by_;
   std::mutex mu_;  // guards dbs_; taken before any Db::mu, never after

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -407,6 +408,123 @@ TEST_CASE("d1 limits: a result past 16 MiB of values or 250,000 rows is refused 
   too_large(b.error());
   // Counting rows without returning them costs nothing.
   CHECK(f.q(n(300000, "SELECT count(*) AS n FROM c")).rows[0]["n"] == 300000);
+}
+
+// Calls that find their database busy queue, and the thread holding it runs them (with_db's
+// flat combining): each still gets its own transaction, result and error.
+TEST_CASE("d1 combining: calls queued behind a running one are run for them, each its own",
+          "[d1][concurrency]") {
+  test::TempDir dir;
+  store::Paths paths{dir.path};
+  core::Clock clock;
+  d1::Engine engine{paths, clock, d1::Options{.query_timeout_ms = 2000}};
+  OpContext ctx;
+  REQUIRE(engine.exec(ctx, "app", StatementInput{"CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", {}}));
+  CHECK(engine.waiting("app") == 0);
+  CHECK(engine.waiting("never-opened") == 0);
+  const uint64_t before = engine.combined();
+
+  std::optional<Result<d1::QueryResult>> slow;
+  std::thread a([&] {
+    slow = engine.query(ctx, "app", StatementInput{"INSERT INTO t VALUES (100, 'slow'); WITH RECURSIVE "
+                                                   "c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                                                   "SELECT count(*) FROM c", {}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the endless query holds "app" now
+  std::optional<Result<d1::Meta>> ok, bad;
+  auto wait_for_queue = [&](size_t n) {
+    for (int i = 0; i < 1000 && engine.waiting("app") < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    CHECK(engine.waiting("app") == n);
+  };
+  std::thread b([&] { ok = engine.exec(ctx, "app", StatementInput{"INSERT INTO t VALUES (7, 'b')", {}}); });
+  wait_for_queue(1);
+  std::thread c([&] {
+    bad = engine.exec(ctx, "app", StatementInput{"INSERT INTO t VALUES (8, 'c'); INSERT INTO t VALUES (7, 'dup')", {}});
+  });
+  wait_for_queue(2);
+  a.join(), b.join(), c.join();
+
+  // Both queued calls ran on the slow query's thread once it timed out, in arrival order
+  // (b first, so c's second insert collides with it).
+  CHECK(engine.combined() - before == 2);
+  CHECK(engine.waiting("app") == 0);
+  REQUIRE(slow.has_value());
+  REQUIRE_FALSE(slow->has_value());
+  CHECK(slow->error().code == Code::D1_QUERY_TIMEOUT);
+  REQUIRE(ok.has_value());
+  REQUIRE(ok->has_value());
+  CHECK((*ok)->last_row_id == 7);
+  CHECK((*ok)->changes == 1);
+  REQUIRE(bad.has_value());
+  REQUIRE_FALSE(bad->has_value());
+  CHECK(bad->error().code == Code::D1_SQL_ERROR);
+  CHECK(bad->error().details.value("statement_index", -1) == 1);
+  auto rows = engine.query(ctx, "app", StatementInput{"SELECT id FROM t ORDER BY id", {}});
+  REQUIRE(rows);
+  CHECK(rows->rows == nlohmann::ordered_json::parse(R"([{"id":7}])"));
+}
+
+TEST_CASE("d1 combining: many threads on one database each get their own answer", "[d1][concurrency]") {
+  Fixture f;
+  f.q("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  f.q("INSERT INTO t VALUES (0, 'taken')");
+  constexpr int kThreads = 8, kEach = 200;
+  std::atomic<int> wrong{0}, failed_as_asked{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 1; i <= kEach; ++i) {
+        const int64_t id = t * 1000 + i;
+        if (i % 10 == 0) {  // a failing exec: its first insert must be undone with it
+          auto r = f.engine.exec(f.ctx, "app", StatementInput{"INSERT INTO t VALUES (?, 'x')", {Value(id)}});
+          auto dup = f.engine.exec(f.ctx, "app",
+                                   StatementInput{"INSERT INTO t VALUES (" + std::to_string(id + 500) +
+                                                      ", 'y'); INSERT INTO t VALUES (0, 'dup')", {}});
+          if (!r || r->last_row_id != id) ++wrong;
+          if (!dup && dup.error().details.value("statement_index", -1) == 1) ++failed_as_asked;
+          else ++wrong;
+          continue;
+        }
+        auto r = f.engine.exec(f.ctx, "app", StatementInput{"INSERT INTO t VALUES (?, 'x')", {Value(id)}});
+        if (!r || r->changes != 1 || r->last_row_id != id) ++wrong;  // its own statement's answer
+        auto q = f.engine.query(f.ctx, "app", StatementInput{"SELECT id FROM t WHERE id = ?", {Value(id)}});
+        if (!q || q->rows.size() != 1 || q->rows[0]["id"] != id) ++wrong;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
+  CHECK(failed_as_asked == kThreads * kEach / 10);
+  CHECK(f.q("SELECT count(*) AS n FROM t").rows[0]["n"] == 1 + kThreads * kEach);
+  CHECK(f.q("SELECT count(*) AS n FROM t WHERE v = 'y'").rows[0]["n"] == 0);
+  CHECK(f.engine.waiting("app") == 0);
+}
+
+TEST_CASE("d1 combining: a database cleared while calls wait for it", "[d1][concurrency][admin]") {
+  Fixture f;
+  f.q("CREATE TABLE t (id INTEGER PRIMARY KEY)");
+  std::atomic<bool> stop{false};
+  std::atomic<int> odd{0}, done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      while (!stop) {
+        // Either the table is there, or a clear removed the database and this call met a new one.
+        auto r = f.engine.exec(f.ctx, "app", StatementInput{"INSERT INTO t DEFAULT VALUES", {}});
+        if (!r && details(r.error()).find("no such table: t") == std::string::npos) ++odd;
+        ++done;
+      }
+    });
+  for (int round = 0; round < 20; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(f.engine.clear("app"));
+    REQUIRE(f.engine.exec(f.ctx, "app", StatementInput{"CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)", {}}));
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  CHECK(odd == 0);
+  CHECK(done > 0);
+  CHECK(f.engine.waiting("app") == 0);
 }
 
 TEST_CASE("d1 pragmas: the allowed list", "[d1][auth]") {
