@@ -29,6 +29,9 @@ struct Fixture {
   d1::Engine engine{paths, clock};
   OpContext ctx;
 
+  Fixture() = default;
+  explicit Fixture(d1::Options opts) : engine{paths, clock, opts} {}
+
   d1::QueryResult q(const std::string& sql, std::vector<Value> params = {}, const std::string& ns = "app") {
     auto r = engine.query(ctx, ns, StatementInput{sql, std::move(params)});
     INFO(sql << " -> " << (r ? "" : r.error().details.dump()));
@@ -414,11 +417,9 @@ TEST_CASE("d1 limits: a result past 16 MiB of values or 250,000 rows is refused 
 // flat combining): each still gets its own transaction, result and error.
 TEST_CASE("d1 combining: calls queued behind a running one are run for them, each its own",
           "[d1][concurrency]") {
-  test::TempDir dir;
-  store::Paths paths{dir.path};
-  core::Clock clock;
-  d1::Engine engine{paths, clock, d1::Options{.query_timeout_ms = 2000}};
-  OpContext ctx;
+  Fixture f{d1::Options{.query_timeout_ms = 2000}};
+  d1::Engine& engine = f.engine;
+  const OpContext& ctx = f.ctx;
   REQUIRE(engine.exec(ctx, "app", StatementInput{"CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)", {}}));
   CHECK(engine.waiting("app") == 0);
   CHECK(engine.waiting("never-opened") == 0);
