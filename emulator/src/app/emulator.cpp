@@ -32,12 +32,6 @@
 #include "store/paths.h"
 
 namespace era {
-namespace {
-// KV keys the background sweep looks at per tick (a few ms of one thread); the next tick goes on
-// from there. The sweep only reclaims space: expired and deleted keys already read as misses.
-constexpr size_t kSweepKeys = 20000;
-}  // namespace
-
 const char* version() { return ERA_VERSION; }
 
 size_t default_threads() {
@@ -82,8 +76,8 @@ struct Emulator::Impl {
       if (stopping) break;
       lock.unlock();
       int64_t now = clock.now_ms();
-      // At most kSweepKeys KV keys a tick: a store of millions is swept in turns, not all at once.
-      if (auto n = kv->sweep_expired(now, kSweepKeys); !n) log::warn("KV sweep: ", n.error().message);
+      // At most kSweepKeysPerTick KV keys: a store of millions is swept in turns, not all at once.
+      if (auto n = kv->sweep_expired(now, kSweepKeysPerTick); !n) log::warn("KV sweep: ", n.error().message);
       if (auto n = r2->sweep(now); !n) log::warn("R2 sweep: ", n.error().message);
       if (auto n = signer->sweep(now); !n) log::warn("one-time URL sweep: ", n.error().message);
       lock.lock();

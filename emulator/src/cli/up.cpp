@@ -347,7 +347,8 @@ void add_server_options(CLI::App* up, const std::shared_ptr<UpArgs>& args) {
       ->capture_default_str();
   up->add_option("--sweep-interval-ms", o.sweep_interval_ms,
                  "How often expired data is reclaimed in the background (real ms; 0 = never). Each tick looks "
-                 "at up to 20,000 KV keys and goes on from there the next: reads never wait for it")
+                 "at up to " + std::to_string(kSweepKeysPerTick) +
+                     " KV keys and goes on from there the next: reads never wait for it")
       ->capture_default_str();
 }
 

@@ -214,9 +214,12 @@ Result<bool> Engine::with_db(std::string_view ns, bool create,
     {
       std::unique_lock l(d.queue_mu);
       d.queue.push_back(&turn);
-      if (d.combining) turn.wake.wait(l, [&] { return turn.state != Turn::State::queued; });
-      else turn.state = Turn::State::lead;
-      if (turn.state == Turn::State::lead) d.combining = true;
+      if (d.combining) {
+        turn.wake.wait(l, [&] { return turn.state != Turn::State::queued; });
+      } else {
+        turn.state = Turn::State::lead;
+        d.combining = true;
+      }
     }
     if (turn.state == Turn::State::lead) combine(d);  // runs this turn among others
     if (turn.thrown) std::rethrow_exception(turn.thrown);
